@@ -1,0 +1,176 @@
+"""Command line: parse arguments, then run a domain command or the App.
+
+Thin on purpose: every decision lives in the domain modules. User errors
+(AnnotateError) become one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from annotate import __version__
+from annotate.errors import AnnotateError
+
+if TYPE_CHECKING:
+    from annotate.tui.app import AnnotateApp
+
+
+def resolve_annotator(given: str | None) -> str:
+    """--annotator, else ANNOTATE_ANNOTATOR, else the login name; validated."""
+    from annotate.store import validate_annotator
+
+    name = given or os.environ.get("ANNOTATE_ANNOTATOR")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            raise AnnotateError(
+                "no annotator name: give --annotator NAME or set ANNOTATE_ANNOTATOR"
+            ) from None
+    return validate_annotator(name)
+
+
+def make_app(
+    paths: Sequence[Path],
+    annotator: str | None = None,
+    annotations: Path = Path("annotations"),
+    schema_path: Path | None = None,
+    keymap_path: Path | None = None,
+) -> AnnotateApp:
+    """Build the annotate App: load and check everything, take the lock.
+
+    Raises AnnotateError for bad input before anything is drawn.
+    """
+    from annotate.corpus import discover
+    from annotate.keymap import load_keymap
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+    from annotate.session import article_progress
+    from annotate.store import EventLog, log_path
+    from annotate.tui.app import AnnotateApp
+    from annotate.tui.screens.annotate import binding_ids
+    from annotate.validate import check_events_against_schema
+
+    name = resolve_annotator(annotator)
+    schema = load_schema(schema_path or DEFAULT_SCHEMA)
+    keymap = load_keymap(keymap_path, binding_ids(schema))
+    files = discover(paths)
+    log = EventLog(log_path(annotations, name))
+    log.open()
+    try:
+        result = log.read()
+        if result.errors:
+            first = result.errors[0]
+            more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+            raise AnnotateError(
+                f"{first}{more}; fix or remove the line (annotate validate lists every problem)"
+            )
+        check_events_against_schema(result.events, schema, log.path)
+        warnings = [f"{problem}" for problem in result.problems]
+        first_article = None
+        for item in files:
+            article = item.load()
+            done, total = article_progress(article, result.events)
+            if first_article is None or done < total:
+                first_article = article
+            if done < total:
+                break
+        assert first_article is not None
+        if len(files) > 1:
+            done, total = article_progress(first_article, result.events)
+            if done == total:
+                warnings.append("Every article here is labelled; showing the last one.")
+        return AnnotateApp(files, first_article, schema, name, log, result.events, keymap, warnings)
+    except BaseException:
+        log.close()
+        raise
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    app = make_app(args.paths, args.annotator, args.annotations, args.schema, args.keymap)
+    app.run()
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from annotate.validate import validate
+
+    problems, summary = validate(args.paths, args.annotations, args.schema)
+    for problem in problems:
+        print(problem)
+    print(summary, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="annotate",
+        description="Annotate the claims in news articles for source credibility.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--annotations",
+        type=Path,
+        default=Path("annotations"),
+        metavar="DIR",
+        help="annotation folder (default ./annotations)",
+    )
+    common.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="label schema (default schemas/credibility.yaml)",
+    )
+
+    open_ = commands.add_parser(
+        "open",
+        parents=[common],
+        help="annotate articles in the terminal",
+        description="Open articles in the annotate screen. A folder opens its first unfinished article.",
+    )
+    open_.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article file or corpus folder")
+    open_.add_argument(
+        "--annotator",
+        metavar="NAME",
+        help="who is annotating (default $ANNOTATE_ANNOTATOR or login name)",
+    )
+    open_.add_argument(
+        "--keymap",
+        type=Path,
+        metavar="FILE",
+        help="key remapping YAML (default ~/.config/annotate/keymap.yaml)",
+    )
+    open_.set_defaults(run=_cmd_open)
+
+    validate = commands.add_parser(
+        "validate",
+        parents=[common],
+        help="check schema, articles and annotation files",
+        description="Check the schema, the articles and every annotation file. Exit 0 when clean, 1 when problems are found.",
+    )
+    validate.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="article files or corpus folders"
+    )
+    validate.set_defaults(run=_cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except AnnotateError as error:
+        print(f"annotate: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

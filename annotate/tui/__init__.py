@@ -1,0 +1,1 @@
+"""The terminal UI: a Textual App over the domain layer."""

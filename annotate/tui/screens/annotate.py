@@ -1,0 +1,347 @@
+"""The annotate screen: read an article claim by claim and label it from the keyboard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from annotate.errors import AnnotateError
+from annotate.schema import NOT_A_CLAIM, LabelSchema
+from annotate.session import ArticleSession
+from annotate.tui.screens.help import HelpScreen
+from annotate.tui.screens.note import NoteModal
+from annotate.tui.screens.source import SourceModal
+from annotate.tui.screens.split import SplitModal
+from annotate.tui.widgets.article_view import ArticleView
+from annotate.tui.widgets.outline import Outline
+
+if TYPE_CHECKING:
+    from annotate.tui.app import AnnotateApp
+
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+
+NAVIGATION_BINDINGS: list[BindingType] = [
+    Binding("j,down", "next_claim", "Next", id="claim.next", tooltip="Next claim"),
+    Binding("k,up", "previous_claim", "Prev", id="claim.previous", tooltip="Previous claim"),
+    Binding("J", "next_paragraph", "Next ¶", id="paragraph.next", show=False),
+    Binding("K", "previous_paragraph", "Prev ¶", id="paragraph.previous", show=False),
+    Binding("x", "label_not_a_claim", "Not a claim", id="label.not_a_claim"),
+    Binding("s", "source", "Source", id="claim.source", tooltip="Who the claim is attributed to"),
+    Binding("n", "note", "Note", id="claim.note"),
+    Binding("m", "merge", "Merge", id="claim.merge", tooltip="Merge with the next claim"),
+    Binding("M", "split", "Split", id="claim.split", tooltip="Split at a word boundary"),
+    Binding("u,ctrl+z", "undo", "Undo", id="undo", tooltip="Undo the last change"),
+    Binding("tab", "next_unlabelled", "Unlabelled", id="claim.next_unlabelled", priority=True),
+    Binding("o", "next_article", "Next article", id="article.next", show=False),
+    Binding("question_mark", "help", "Help", id="help"),
+    Binding("q", "quit", "Quit", id="quit"),
+]
+
+
+def label_bindings(schema: LabelSchema) -> list[BindingType]:
+    """One binding per schema label, keyed as the schema says."""
+    return [
+        Binding(
+            label.key,
+            f"label({index})",
+            label.name,
+            id=f"label.{label.name}",
+            tooltip=label.description,
+        )
+        for index, label in enumerate(schema.labels)
+    ]
+
+
+def binding_ids(schema: LabelSchema) -> set[str]:
+    """Every binding id the annotate screen has, for validating keymaps."""
+    return {b.id for b in [*NAVIGATION_BINDINGS, *label_bindings(schema)] if isinstance(b, Binding) and b.id}
+
+
+class AnnotateScreen(Screen[None]):
+    """One article, its claims and the annotator's labels."""
+
+    CSS_PATH = "annotate.tcss"
+    BINDINGS = NAVIGATION_BINDINGS
+
+    def __init__(self, session: ArticleSession, cursor: int | None = None) -> None:
+        super().__init__()
+        self.session = session
+        first = session.next_unlabelled()
+        self.cursor = cursor if cursor is not None else (first if first is not None else 0)
+        self.status = Content("")
+        # Label keys come from the schema, so they are bound per instance
+        # (Textual is pinned, so this private hook is stable for us).
+        for binding in Binding.make_bindings(label_bindings(session.schema)):
+            self._bindings._add_binding(binding)
+
+    @property
+    def annotate_app(self) -> AnnotateApp:
+        """The app, typed."""
+        from annotate.tui.app import AnnotateApp
+
+        assert isinstance(self.app, AnnotateApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        """Header, article and outline, claim panel, footer."""
+        yield Static(id="header")
+        with Horizontal(id="main"):
+            yield ArticleView(self.session, id="article")
+            yield Outline(self.session, id="outline")
+        yield Static(id="claim-panel")
+        yield Static(id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Show the first claim and warn about stale events."""
+        self.query_one(ArticleView).focus()
+        self._update()
+        if self.session.stale:
+            self.notify(
+                f"{len(self.session.stale)} earlier events are for a different version of this article "
+                "and were not applied (annotate validate lists them)",
+                title="Stale events",
+                severity="warning",
+                markup=False,
+            )
+
+    def on_resize(self, event: Resize) -> None:
+        """Swap to an 'enlarge the window' message on tiny terminals."""
+        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+        self.query_one("#too-small", Static).update(
+            Content(
+                f"Enlarge the window: annotate needs at least {MIN_WIDTH}×{MIN_HEIGHT} (now {event.size.width}×{event.size.height})."
+            )
+        )
+
+    # -- drawing ----------------------------------------------------------------
+
+    def _update(self) -> None:
+        session = self.session
+        article = session.article
+        done, total = session.progress
+        self.query_one("#header", Static).update(
+            Content.from_markup(
+                "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled",
+                title=article.title,
+                outlet=article.meta_text("outlet") or article.meta_text("author"),
+                date=article.meta_text("date"),
+                done=str(done),
+                total=str(total),
+            )
+        )
+        if session.claims:
+            self.cursor = max(0, min(self.cursor, len(session.claims) - 1))
+            claim = session.claims[self.cursor]
+            self.query_one(ArticleView).show(session, self.cursor)
+            self.query_one(Outline).show(session, claim.paragraph)
+        self.query_one("#claim-panel", Static).update(self._panel())
+
+    def _panel(self) -> Content:
+        session = self.session
+        if not session.claims:
+            return Content("This article has no claims.")
+        current = session.claim_label(self.cursor)
+        claim = session.claims[self.cursor]
+        label = current.label or "unlabelled"
+        color = (
+            session.schema.color_of(current.label)
+            if current.label and current.label != NOT_A_CLAIM
+            else "grey50"
+        )
+        line = Content.from_markup(
+            f"Claim $n/$total  ¶$paragraph  [b {color}]$label[/]  source: [b]$source[/b]  note: $note",
+            n=str(self.cursor + 1),
+            total=str(len(session.claims)),
+            paragraph=str(claim.paragraph + 1),
+            label=label,
+            source=current.source or "—",
+            note=current.note or "—",
+        )
+        lines = [line]
+        if self.status:
+            lines.append(self.status)
+        if session.done:
+            following = self.annotate_app.next_article_title(session.article.article_id)
+            if following:
+                lines.append(
+                    Content.from_markup(
+                        "[b green]Article done.[/] Press [b]o[/b] for the next article: $title",
+                        title=following,
+                    )
+                )
+            else:
+                lines.append(Content.from_markup("[b green]Article done.[/] Every article here is labelled."))
+        return Content("\n").join(lines)
+
+    def _saved(self, what: str) -> None:
+        self.status = Content.from_markup("[green]✓ saved[/] $what", what=what)
+
+    def _run(self, change: str, action: object) -> bool:
+        """Run a change through the domain; show it saved only if it reached the disk."""
+        try:
+            assert callable(action)
+            action()
+        except AnnotateError as error:
+            self.status = Content.from_markup("[b red]$message[/]", message=str(error))
+            self._update()
+            return False
+        except OSError as error:
+            self.status = Content.from_markup(
+                "[b red]NOT SAVED:[/] $change ($reason). Free space or fix the folder, then retry.",
+                change=change,
+                reason=error.strerror or str(error),
+            )
+            self.notify(f"Not saved: {change} ({error.strerror or error})", severity="error", markup=False)
+            self._update()
+            return False
+        self._saved(change)
+        return True
+
+    # -- actions ------------------------------------------------------------------
+
+    def _move(self, index: int | None) -> None:
+        if index is not None and self.session.claims:
+            self.cursor = max(0, min(index, len(self.session.claims) - 1))
+            self.status = Content("")
+            self._update()
+
+    def action_next_claim(self) -> None:
+        """Move to the next claim."""
+        self._move(self.cursor + 1)
+
+    def action_previous_claim(self) -> None:
+        """Move to the previous claim."""
+        self._move(self.cursor - 1)
+
+    def action_next_paragraph(self) -> None:
+        """Move to the first claim of the next paragraph."""
+        paragraph = self.session.claims[self.cursor].paragraph
+        self._move(self.session.first_claim_of_paragraph(paragraph + 1))
+
+    def action_previous_paragraph(self) -> None:
+        """Move to the first claim of the previous paragraph (or of this one)."""
+        paragraph = self.session.claims[self.cursor].paragraph
+        first = self.session.first_claim_of_paragraph(paragraph)
+        if first is not None and first < self.cursor:
+            self._move(first)
+        else:
+            self._move(self.session.last_claim_before_paragraph(paragraph))
+
+    def action_next_unlabelled(self) -> None:
+        """Jump to the next claim without a label."""
+        target = self.session.next_unlabelled(self.cursor)
+        if target is None:
+            self.status = Content("Every claim in this article is labelled.")
+            self._update()
+        else:
+            self._move(target)
+
+    def _label(self, name: str) -> None:
+        if not self.session.claims:
+            return
+        if self._run(f"{name}", lambda: self.session.set_label(self.cursor, name)):
+            target = self.session.next_unlabelled(self.cursor)
+            if target is not None:
+                self.cursor = target
+            self._update()
+
+    def action_label(self, index: int) -> None:
+        """Give the current claim the schema's label number `index`."""
+        self._label(self.session.schema.labels[index].name)
+
+    def action_label_not_a_claim(self) -> None:
+        """Mark the current segment as not a claim."""
+        self._label(NOT_A_CLAIM)
+
+    def action_source(self) -> None:
+        """Ask for the claim's source in a modal, with suggestions."""
+        if not self.session.claims:
+            return
+        index = self.cursor
+        current = self.session.claim_label(index).source
+        suggestions = self.annotate_app.source_suggestions(self.session, index)
+
+        def chosen(source: str | None) -> None:
+            if source is not None and self._run(
+                f"source {source!r}" if source else "source removed",
+                lambda: self.session.set_source(index, source),
+            ):
+                self._update()
+
+        self.app.push_screen(SourceModal(self.session.claim_text(index), current, suggestions), chosen)
+
+    def action_note(self) -> None:
+        """Edit the claim's note in a modal."""
+        if not self.session.claims:
+            return
+        index = self.cursor
+
+        def chosen(note: str | None) -> None:
+            if note is not None and self._run("note", lambda: self.session.set_note(index, note)):
+                self._update()
+
+        self.app.push_screen(NoteModal(self.session.claim_label(index).note), chosen)
+
+    def action_merge(self) -> None:
+        """Merge the current claim with the next one in its paragraph."""
+        if not self.session.claims:
+            return
+        result: list[int] = []
+        if self._run("merge", lambda: result.append(self.session.merge_with_next(self.cursor))):
+            self.cursor = result[0]
+            self._update()
+
+    def action_split(self) -> None:
+        """Pick a word boundary in a modal and split the claim there."""
+        if not self.session.claims:
+            return
+        index = self.cursor
+        claim = self.session.claims[index]
+
+        def chosen(at: int | None) -> None:
+            result: list[int] = []
+            if at is not None and self._run("split", lambda: result.append(self.session.split_at(index, at))):
+                self.cursor = result[0]
+                self._update()
+
+        self.app.push_screen(SplitModal(self.session.article, claim), chosen)
+
+    def action_undo(self) -> None:
+        """Undo the latest change, even one made before a restart."""
+        spans: list[tuple[int, int] | None] = []
+        if not self._run("undo", lambda: spans.append(self.session.undo())):
+            return
+        if spans[0] is None:
+            self.status = Content("Nothing to undo in this article.")
+        else:
+            found = self.session.index_of_span(spans[0])
+            if found is not None:
+                self.cursor = found
+        self._update()
+
+    def action_next_article(self) -> None:
+        """Open the next unfinished article of the folder."""
+        if not self.annotate_app.open_next_article(self.session.article.article_id):
+            self.notify("No other unfinished article in this folder.", markup=False)
+
+    def action_help(self) -> None:
+        """Show the keys and the label guidelines."""
+        self.app.push_screen(HelpScreen(self.session.schema, self.active_bindings_help()))
+
+    def active_bindings_help(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every binding, as the keymap has them."""
+        grouped: dict[str, tuple[list[str], str]] = {}
+        for active in self.active_bindings.values():
+            binding = active.binding
+            keys, _ = grouped.setdefault(binding.action, ([], binding.tooltip or binding.description))
+            keys.append(self.app.get_key_display(binding))
+        return [(", ".join(keys), description) for keys, description in grouped.values()]

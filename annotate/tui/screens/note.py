@@ -1,0 +1,46 @@
+"""The note modal: free text on a claim."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class NoteModal(ModalScreen[str | None]):
+    """Edit a note; `enter` saves (blank removes it), `escape` cancels."""
+
+    CSS_PATH = "modal.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        """Input and hint."""
+        with Vertical(classes="dialog"):
+            yield Static(Content("Note on this claim"), classes="claim")
+            yield Input(
+                value=self.current or "",
+                placeholder="free text",
+                id="note-input",
+                select_on_focus=False,
+            )
+            yield Static(Content("enter: save   escape: cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        """Start in the text box."""
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        """Close without changing anything."""
+        self.dismiss(None)

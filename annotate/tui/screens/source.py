@@ -1,0 +1,85 @@
+"""The source modal: who a claim is attributed to, with suggestions."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotate.text import printable
+
+
+class SourceModal(ModalScreen[str | None]):
+    """Type a source or pick a suggestion; `enter` saves, `escape` cancels.
+
+    Returns the source text (empty to remove it), or None when cancelled.
+    """
+
+    CSS_PATH = "modal.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="modal.cancel"),
+        Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions"),
+    ]
+
+    def __init__(self, claim_text: str, current: str | None, suggestions: list[str]) -> None:
+        super().__init__()
+        self.claim_text = claim_text
+        self.current = current
+        self.suggestions = suggestions
+        self._matches: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        """Claim, input, suggestion list."""
+        with Vertical(classes="dialog"):
+            yield Static(Content("Source of: ") + Content(printable(self.claim_text)), classes="claim")
+            yield Input(
+                value=self.current or "",
+                placeholder="who the claim is attributed to (enter saves, blank removes)",
+                id="source-input",
+                select_on_focus=False,
+            )
+            yield OptionList(*self._options(""), id="suggestions")
+            yield Static(
+                Content("enter: save   ↓: pick a suggestion   escape: cancel"),
+                classes="hint",
+            )
+
+    def _options(self, typed: str) -> list[Option]:
+        needle = typed.strip().lower()
+        matches = [s for s in self.suggestions if needle in s.lower()] if needle else self.suggestions
+        self._matches = matches[:50]
+        return [Option(Content(printable(s)), id=str(i)) for i, s in enumerate(self._matches)]
+
+    def on_mount(self) -> None:
+        """Start in the text box."""
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _filter(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options(event.value))
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    @on(OptionList.OptionSelected)
+    def _pick(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self._matches[event.option_index])
+
+    def action_suggestions(self) -> None:
+        """Move into the suggestion list."""
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.focus()
+            options.highlighted = 0
+
+    def action_cancel(self) -> None:
+        """Close without changing anything."""
+        self.dismiss(None)

@@ -1,0 +1,121 @@
+"""The command line: bad input gets one line on stderr and exit 2; validate; help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotate.store import EventLog
+from tests.conftest import ROOT
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "annotate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "empty"),
+        (b"\x00\x00PK\x03\x04", "binary"),
+        (b"\xff\xfe n\x00o", "binary"),
+        (b"na\xefve text", "not UTF-8"),
+    ],
+)
+def test_bad_article_exits_2(tmp_path: Path, content: bytes, needle: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    result = run("open", str(path), "--annotator", "alice", "--annotations", str(tmp_path / "ann"))
+    assert_one_line_error(result, str(path), needle)
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    result = run("open", str(tmp_path / "missing.md"), "--annotator", "alice", "--annotations", str(tmp_path))
+    assert_one_line_error(result, "missing.md", "no such file")
+
+
+def test_bad_annotator_name_exits_2(seed: Path, tmp_path: Path) -> None:
+    result = run("open", str(seed), "--annotator", "Bad Name", "--annotations", str(tmp_path))
+    assert_one_line_error(result, "'Bad Name'", "not allowed")
+    assert not list(tmp_path.glob("*.jsonl"))
+
+
+def test_invalid_schema_exits_2(seed: Path, tmp_path: Path) -> None:
+    schema = tmp_path / "s.yaml"
+    schema.write_text("name: s\nversion: 1\nlabels:\n  - {name: a, key: q}\n", encoding="utf-8")
+    result = run(
+        "open",
+        str(seed),
+        "--annotator",
+        "alice",
+        "--annotations",
+        str(tmp_path),
+        "--schema",
+        str(schema),
+    )
+    assert_one_line_error(result, f"{schema}:4:", "navigation")
+
+
+def test_malformed_event_line_exits_2(seed: Path, tmp_path: Path) -> None:
+    (tmp_path / "alice.jsonl").write_text('{"v": 1, oops}\n', encoding="utf-8")
+    result = run("open", str(seed), "--annotator", "alice", "--annotations", str(tmp_path))
+    assert_one_line_error(result, "alice.jsonl:1:", "malformed JSON")
+
+
+def test_unknown_label_in_events_exits_2(seed: Path, tmp_path: Path) -> None:
+    line = (
+        '{"v":1,"id":"x","ts":"2026-01-01T00:00:00.000Z","annotator":"alice","article_id":"a",'
+        '"article_sha256":"0","paragraph":0,"start":0,"end":1,"text":"x","op":"label","label":"maybe",'
+        '"source":null,"note":null,"schema":"credibility/1"}\n'
+    )
+    (tmp_path / "alice.jsonl").write_text(line, encoding="utf-8")
+    result = run("open", str(seed), "--annotator", "alice", "--annotations", str(tmp_path))
+    assert_one_line_error(result, "'maybe'", "--schema")
+
+
+def test_second_session_is_refused(seed: Path, tmp_path: Path) -> None:
+    with EventLog(tmp_path / "alice.jsonl"):
+        result = run("open", str(seed), "--annotator", "alice", "--annotations", str(tmp_path))
+    assert_one_line_error(result, "another annotate session")
+
+
+def test_validate_reports_every_problem_with_line(corpus: Path, tmp_path: Path) -> None:
+    annotations = tmp_path / "ann"
+    assert run("validate", str(corpus), "--annotations", str(annotations)).returncode == 0
+    annotations.mkdir()
+    (annotations / "bob.jsonl").write_text('{"v":1}\nnot json\n{"v":1,"id":"torn', encoding="utf-8")
+    result = run("validate", str(corpus), "--annotations", str(annotations))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines] == [f"{annotations / 'bob.jsonl'}:{n}" for n in (1, 2, 3)]
+    assert "torn line" in lines[2]
+
+
+@pytest.mark.parametrize("command", [[], ["open"], ["validate"]])
+def test_help_everywhere(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.returncode == 0 and "usage: annotate" in result.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("annotate ")

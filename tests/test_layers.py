@@ -1,0 +1,34 @@
+"""The domain layer never imports Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+DOMAIN = [
+    "corpus",
+    "segment",
+    "schema",
+    "store",
+    "session",
+    "attribution",
+    "validate",
+    "keymap",
+    "text",
+    "errors",
+]
+
+
+def test_domain_modules_do_not_import_textual() -> None:
+    imports = "; ".join(f"import annotate.{name}" for name in DOMAIN)
+    code = f"import sys; {imports}; assert 'textual' not in sys.modules, 'textual imported'"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_cli_help_does_not_import_textual() -> None:
+    code = "import sys; from annotate.cli import build_parser; build_parser(); assert 'textual' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

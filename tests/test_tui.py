@@ -1,0 +1,221 @@
+"""Pilot tests: drive the real app with keys and check what lands on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from annotate.tui.screens.annotate import AnnotateScreen
+from annotate.tui.widgets.article_view import ArticleView
+from tests.conftest import SEED_ID, read_jsonl
+from tests.tui_helpers import build, screen_text, shown
+
+SIZE = (100, 32)
+
+
+def screen(app: object) -> AnnotateScreen:
+    assert isinstance(app.screen, AnnotateScreen)  # type: ignore[attr-defined]
+    return app.screen  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_label_three_claims_with_keys(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "0/15 labelled" in screen_text(app)
+        await pilot.press("1", "2", "3")
+        assert "3/15 labelled" in screen_text(app)
+        assert "✓ saved unattributed" in screen_text(app)
+    events = read_jsonl(annotations / "alice.jsonl")
+    assert [e["label"] for e in events] == ["confirmed", "disputed", "unattributed"]
+    assert [e["start"] for e in events] == sorted(e["start"] for e in events)
+    assert {e["article_id"] for e in events} == {SEED_ID}
+    assert all(e["annotator"] == "alice" and e["op"] == "label" for e in events)
+
+
+async def test_navigation_and_not_a_claim(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "down", "k")
+        assert screen(app).cursor == 2
+        await pilot.press("J")
+        assert screen(app).session.claims[screen(app).cursor].paragraph == 3
+        await pilot.press("K", "K")
+        assert screen(app).session.claims[screen(app).cursor].paragraph == 1
+        await pilot.press("x")
+    [event] = read_jsonl(annotations / "alice.jsonl")
+    assert event["label"] == "not_a_claim" and event["paragraph"] == 1
+
+
+async def test_undo_repeatedly_with_u_and_ctrl_z(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "2", "u")
+        assert "1/15 labelled" in screen_text(app)
+        assert screen(app).cursor == 1
+        await pilot.press("ctrl+z")
+        assert "0/15 labelled" in screen_text(app)
+        await pilot.press("u")
+        assert "Nothing to undo" in screen_text(app)
+    events = read_jsonl(annotations / "alice.jsonl")
+    assert [(e["op"], e["label"]) for e in events] == [
+        ("label", "confirmed"),
+        ("label", "disputed"),
+        ("clear", None),
+        ("clear", None),
+    ]
+    assert events[2]["undoes"] == events[1]["id"] and events[3]["undoes"] == events[0]["id"]
+
+
+async def test_merge_and_split_become_events(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("J", "J", "J", "J")  # paragraph 5 has three sentences
+        start = screen(app).session.claims[screen(app).cursor]
+        await pilot.press("m")
+        merged = screen(app).session.claims[screen(app).cursor]
+        assert merged.start == start.start and merged.end > start.end
+        assert "Claim 12/14" not in screen_text(app)
+        await pilot.press("M", "right", "enter")
+    events = read_jsonl(annotations / "alice.jsonl")
+    assert [(e["op"], e.get("segment")) for e in events] == [
+        ("clear", "removed"),
+        ("clear", "removed"),
+        ("clear", "added"),
+        ("clear", "removed"),
+        ("clear", "added"),
+        ("clear", "added"),
+    ]
+    left, right = events[4], events[5]
+    assert left["start"] == start.start and right["end"] == merged.end
+    assert left["end"] < right["start"]
+    body_gap = right["start"] - left["end"]
+    assert body_gap == 1  # one space between the two halves, trimmed from both
+
+
+async def test_source_modal_typed_and_suggested(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.press(*"Reuters", "enter")
+        assert "source: Reuters" in screen_text(app)
+        await pilot.press("1")  # label it; moves on
+        await pilot.press("s", "down", "enter")  # pick the first suggestion
+        await pilot.press("s", "escape")  # cancel changes nothing
+    events = read_jsonl(annotations / "alice.jsonl")
+    assert events[0]["source"] == "Reuters" and events[0]["label"] is None
+    assert events[1]["source"] == "Reuters" and events[1]["label"] == "confirmed"
+    assert len(events) == 3
+    assert events[2]["start"] == events[1]["end"] + 2 or events[2]["paragraph"] == 1
+    assert events[2]["source"]  # a suggestion from the article
+
+
+async def test_note_modal(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"check wire copy", "enter")
+        assert "note: check wire copy" in screen_text(app)
+    [event] = read_jsonl(annotations / "alice.jsonl")
+    assert event["note"] == "check wire copy"
+
+
+async def test_restart_resumes_on_first_unlabelled_claim(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "1", "j", "1", "q")
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        assert screen(app).cursor == 2
+        assert "3/15 labelled" in screen_text(app)
+        await pilot.press("tab")
+        assert screen(app).cursor == 4
+
+
+async def test_done_article_offers_the_next_one(corpus: Path, annotations: Path) -> None:
+    app = build([corpus], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        first = screen(app).session.article.article_id
+        total = len(screen(app).session.claims)
+        await pilot.press(*["3"] * total)
+        text = screen_text(app)
+        assert "Article done." in text and "Press o for the next article" in text
+        await pilot.press("o")
+        assert screen(app).session.article.article_id != first
+        assert "0/" in screen_text(app)
+
+
+async def test_help_shows_keys_and_guidelines(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("question_mark")
+        text = screen_text(app)
+        assert "Label guidelines" in text and "another party in the article contests" in text.lower()
+        assert "Undo the last change" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, AnnotateScreen)
+
+
+async def test_keys_are_configurable(seed: Path, annotations: Path, tmp_path: Path) -> None:
+    keymap = tmp_path / "keymap.yaml"
+    keymap.write_text("claim.next: l\nlabel.confirmed: c\n", encoding="utf-8")
+    app = build([seed], annotations, keymap_path=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        assert screen(app).cursor == 1
+        await pilot.press("c")
+        assert "l Next" in screen_text(app).replace("  ", " ")
+    [event] = read_jsonl(annotations / "alice.jsonl")
+    assert event["label"] == "confirmed" and event["paragraph"] == 1
+
+
+async def test_failed_write_is_shown_not_saved(
+    seed: Path, annotations: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        real_write = os.write
+
+        def full(fd: int, data: bytes) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "write", full)
+        await pilot.press("1")
+        text = screen_text(app)
+        assert "NOT SAVED" in text and "0/15 labelled" in text
+        assert screen(app).cursor == 0
+        monkeypatch.setattr(os, "write", real_write)
+        await pilot.press("1")
+        assert "1/15 labelled" in screen_text(app)
+    assert [e["label"] for e in read_jsonl(annotations / "alice.jsonl")] == ["confirmed"]
+
+
+HOSTILE = "Plain [/ start. [bold]x[/bold] and [@click=app.quit]y[/] here. Esc \x1b[31mred\x1b[0m done.\n\nSecond [link=x]z[/link]."
+
+
+async def test_untrusted_text_is_shown_literally(tmp_path: Path, annotations: Path) -> None:
+    article = tmp_path / "hostile.md"
+    article.write_text(f"---\ntitle: '[b]T[/b] [@click=app.quit]q[/]'\n---\n{HOSTILE}\n", encoding="utf-8")
+    app = build([article], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        text = shown(app.screen.query_one(ArticleView))
+        assert "[/ start." in text and "[bold]x[/bold]" in text and "[@click=app.quit]y[/]" in text
+        assert "\x1b" not in text and "␛[31mred␛[0m" in text
+        assert "[b]T[/b] [@click=app.quit]q[/]" in screen_text(app)
+        await pilot.click(ArticleView, offset=(30, 0))
+        await pilot.click("#header", offset=(10, 0))
+        await pilot.press("1")
+        assert app.is_running
+    [event] = read_jsonl(annotations / "alice.jsonl")
+    assert "[@click=app.quit]y[/]" in event["text"]
+
+
+async def test_tiny_terminal_asks_to_enlarge(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        assert "Enlarge the window" in screen_text(app)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "Enlarge the window" not in screen_text(app)
+        assert "0/15 labelled" in screen_text(app)
