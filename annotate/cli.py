@@ -10,7 +10,8 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,6 +98,105 @@ def _cmd_open(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on a terminal; silent when stderr is piped. Yields `advance(n)`."""
+    if not sys.stderr.isatty() or total < 2:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from annotate.importer import (
+        describe_entry,
+        describe_notes,
+        plan_import,
+        read_sources,
+        source_files,
+        write_import,
+    )
+
+    sources = source_files(args.sources, args.format)
+    with progress_bar("Reading sources", len(sources)) as advance:
+        articles, problems = read_sources(sources, args.encoding, advance)
+    plan = plan_import(articles, args.corpus, problems)
+    if args.dry_run:
+        for entry in plan.entries:
+            for line in describe_entry(entry):
+                print(line)
+        for problem in plan.problems:
+            print(f"problem: {problem}")
+        print(
+            f"dry run: {len(plan.new)} articles would be imported into {args.corpus}, "
+            f"{len(plan.entries) - len(plan.new)} are already there, {len(plan.problems)} problems",
+            file=sys.stderr,
+        )
+        return 2 if plan.problems and not args.skip_bad else 0
+    if plan.problems and not args.skip_bad:
+        more = f" (and {len(plan.problems) - 1} more; --dry-run lists them)" if len(plan.problems) > 1 else ""
+        raise AnnotateError(f"{plan.problems[0]}{more}; nothing was imported (--skip-bad imports the others)")
+    for problem in plan.problems:
+        print(f"annotate: skipped: {problem}", file=sys.stderr)
+    with progress_bar("Writing articles", len(plan.new)) as advance:
+        written = write_import(plan, advance)
+    for line in describe_notes(plan):
+        print(line)
+    present = len(plan.entries) - len(plan.new)
+    skipped = f", {len(plan.problems)} skipped as bad" if plan.problems else ""
+    print(f"imported {len(written)} articles into {args.corpus} ({present} already there{skipped})")
+    return 0
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from annotate.assignments import (
+        assign,
+        assignments_path,
+        describe_assignments,
+        load_assignments,
+        parse_annotator_list,
+        write_assignments,
+    )
+    from annotate.corpus import discover
+
+    if not args.corpus.is_dir():
+        raise AnnotateError(f"{args.corpus}: no such corpus folder; check --corpus")
+    annotators = parse_annotator_list(args.annotators)
+    leads = parse_annotator_list(args.leads) if args.leads else None
+    path = assignments_path(args.corpus)
+    existing = load_assignments(path)
+    seed = args.seed if args.seed is not None else (existing.seed if existing else 0)
+    article_ids = [item.article_id for item in discover([args.corpus])]
+    assignments, report = assign(article_ids, annotators, args.per_article, seed, existing, leads)
+    if not args.dry_run:
+        write_assignments(path, assignments)
+    for line in describe_assignments(assignments, report):
+        print(line)
+    print(f"{'would write' if args.dry_run else 'wrote'} {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_corpus_stats(args: argparse.Namespace) -> int:
+    import orjson
+
+    from annotate.catalog import corpus_stats, describe_stats
+    from annotate.corpus import discover
+
+    files = discover([args.corpus])
+    with progress_bar("Counting", len(files)) as advance:
+        stats = corpus_stats(files, advance)
+    if args.json:
+        sys.stdout.write(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        print("\n".join(describe_stats(stats)))
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from annotate.validate import validate
 
@@ -161,6 +261,69 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, metavar="PATH", help="article files or corpus folders"
     )
     validate.set_defaults(run=_cmd_validate)
+
+    import_ = commands.add_parser(
+        "import",
+        help="turn article sources (text, Markdown, HTML, JSONL) into corpus files",
+        description=(
+            "Read raw scraped text, Markdown, saved HTML pages (needs the 'html' extra) or JSONL "
+            "(one article per line) and write one Markdown file with front matter per article into "
+            "the corpus. Everything is checked before anything is written."
+        ),
+    )
+    import_.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="source file or folder")
+    import_.add_argument(
+        "--corpus", type=Path, required=True, metavar="DIR", help="corpus folder to write into"
+    )
+    import_.add_argument(
+        "--format",
+        choices=["auto", "text", "markdown", "html", "jsonl"],
+        default="auto",
+        help="source type (default: from the file extension)",
+    )
+    import_.add_argument("--encoding", metavar="NAME", help="read non-UTF-8 sources in this encoding")
+    import_.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show each article's title, paragraphs and dropped lines; write nothing",
+    )
+    import_.add_argument(
+        "--skip-bad", action="store_true", help="import the good articles, report and skip the bad"
+    )
+    import_.set_defaults(run=_cmd_import)
+
+    assign_ = commands.add_parser(
+        "assign",
+        help="assign articles to annotators (writes assignments.yaml in the corpus)",
+        description=(
+            "Give every article --per-article annotators, balancing load and pairing annotators evenly. "
+            "Entries already in assignments.yaml are kept."
+        ),
+    )
+    assign_.add_argument("--corpus", type=Path, required=True, metavar="DIR", help="corpus folder")
+    assign_.add_argument(
+        "--annotators", required=True, metavar="A,B,C", help="comma-separated annotator names"
+    )
+    assign_.add_argument(
+        "--per-article", type=int, default=2, metavar="N", help="annotators per article (default 2)"
+    )
+    assign_.add_argument("--seed", type=int, metavar="N", help="tie-break seed (default: the file's, else 0)")
+    assign_.add_argument(
+        "--leads", metavar="A,B", help="annotators who see everyone's progress in annotate open"
+    )
+    assign_.add_argument("--dry-run", action="store_true", help="print the summary; write nothing")
+    assign_.set_defaults(run=_cmd_assign)
+
+    corpus_ = commands.add_parser("corpus", help="corpus commands (stats)")
+    corpus_commands = corpus_.add_subparsers(dest="corpus_command", metavar="COMMAND", required=True)
+    stats = corpus_commands.add_parser(
+        "stats",
+        help="articles, paragraphs, claim candidates, words, outlets, dates",
+        description="Count what a corpus holds. Claim candidates are sentence segments before any merge or split.",
+    )
+    stats.add_argument("corpus", type=Path, metavar="DIR", help="corpus folder")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.set_defaults(run=_cmd_corpus_stats)
     return parser
 
 

@@ -139,7 +139,8 @@ def decode_article_bytes(data: bytes, where: str) -> str:
         ) from None
 
 
-def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, str]:
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, str]:
+    """YAML front matter (None when the text has none) and the text after it."""
     if not text.startswith("---\n"):
         return None, text
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
@@ -267,7 +268,7 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
     """Build an Article from decoded file text (front matter or plain-text heuristics)."""
     where = str(path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, rest = _split_front_matter(text, where)
+    meta, rest = split_front_matter(text, where)
     paragraphs = split_paragraphs(rest)
     dropped: list[str] = []
     if meta is None:
@@ -315,7 +316,8 @@ class ArticleFile:
         return load_article(self.path, self.root)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def article_paths(folder: Path) -> Iterator[Path]:
+    """The article files below `folder`, sorted, skipping hidden and `_` folders and README.md."""
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part.startswith((".", "_")) for part in relative.parts):
@@ -333,7 +335,7 @@ def discover(paths: Iterable[Path]) -> list[ArticleFile]:
     found: list[ArticleFile] = []
     for path in paths:
         if path.is_dir():
-            found.extend(ArticleFile(p, path) for p in _walk(path))
+            found.extend(ArticleFile(p, path) for p in article_paths(path))
         elif path.is_file():
             found.append(ArticleFile(path, path.parent))
         else:

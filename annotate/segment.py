@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,13 +20,21 @@ class Claim:
     paragraph: int
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _segmenter() -> Any:
     # pysbd is the rule-based segmenter (Golden Rules tested); imported lazily
-    # because the CLI's non-annotating commands do not need it.
-    import pysbd
+    # because the CLI's non-annotating commands do not need it. One per thread:
+    # Segmenter.segment keeps the text it is working on in an attribute, so a
+    # shared instance gives wrong sentences when the corpus screen's worker
+    # thread and the UI thread segment at the same time.
+    segmenter = getattr(_local, "segmenter", None)
+    if segmenter is None:
+        import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+        segmenter = _local.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=False)
+    return segmenter
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,203 @@
+"""What a corpus holds: article metadata read fast, and corpus statistics.
+
+The corpus screen lists 10,000 articles before anything is segmented, so
+listing reads only what it needs (front matter, or the header lines of a raw
+file); claim counts come later, from a worker.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from annotate.corpus import (
+    ArticleFile,
+    decode_article_bytes,
+    extract_plain_metadata,
+    split_front_matter,
+    split_paragraphs,
+)
+from annotate.errors import AnnotateError
+from annotate.segment import default_claims
+from annotate.text import printable
+
+# libyaml when PyYAML has it: listing parses 10,000 front matters.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.MULTILINE | re.DOTALL)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One article as the corpus list shows it, read without its body."""
+
+    article_id: str
+    path: Path
+    title: str
+    outlet: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+    problem: str | None = None
+
+
+def _text(meta: dict[str, Any], key: str) -> str:
+    value = meta.get(key)
+    return "" if value is None else " ".join(str(value).split())
+
+
+def catalog_entry(item: ArticleFile) -> CatalogEntry:
+    """The metadata of one article file; a file that cannot be read gets `problem` set."""
+    article_id = item.article_id
+    where = str(item.path)
+    try:
+        data = item.path.read_bytes()
+        if not data.strip():
+            raise AnnotateError(f"{where}: the article is empty; add text or remove the file")
+        text = decode_article_bytes(data, where).replace("\r\n", "\n").replace("\r", "\n")
+        meta: dict[str, Any] | None = None
+        match = _FRONT_MATTER.match(text)
+        if match:
+            try:
+                loaded = yaml.load(match.group(1), Loader=_LOADER) if match.group(1).strip() else {}
+            except yaml.YAMLError:
+                loaded = None
+            if isinstance(loaded, dict):
+                meta = loaded
+            else:
+                meta, _ = split_front_matter(text, where)  # raises with the loader's message
+        elif text.startswith("---\n"):
+            meta, _ = split_front_matter(text, where)
+        if meta is None:
+            meta, _, _ = extract_plain_metadata(split_paragraphs(text))
+    except AnnotateError as error:
+        return CatalogEntry(article_id, item.path, article_id, problem=str(error))
+    except OSError as error:
+        return CatalogEntry(
+            article_id, item.path, article_id, problem=f"{where}: cannot read ({error.strerror})"
+        )
+    return CatalogEntry(
+        article_id,
+        item.path,
+        _text(meta, "title") or article_id,
+        _text(meta, "outlet"),
+        _text(meta, "author"),
+        _text(meta, "date")[:10],
+        _text(meta, "url"),
+    )
+
+
+def read_catalog(files: Sequence[ArticleFile]) -> list[CatalogEntry]:
+    """Metadata of every article file, in the given order."""
+    return [catalog_entry(item) for item in files]
+
+
+# -- statistics ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Counts over a corpus, as `annotate corpus stats` reports them."""
+
+    articles: int
+    paragraphs: int
+    claim_candidates: int
+    words: int
+    paragraphs_per_article: dict[str, float]
+    words_per_article: dict[str, float]
+    outlets: dict[str, int]
+    dates: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine-readable report (`--json`)."""
+        return {
+            "articles": self.articles,
+            "paragraphs": self.paragraphs,
+            "claim_candidates": self.claim_candidates,
+            "words": self.words,
+            "paragraphs_per_article": self.paragraphs_per_article,
+            "words_per_article": self.words_per_article,
+            "outlets": self.outlets,
+            "dates": self.dates,
+        }
+
+
+def _spread(values: list[int]) -> dict[str, float]:
+    if not values:
+        return {"min": 0, "median": 0, "max": 0}
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def corpus_stats(files: Sequence[ArticleFile], advance: Callable[[int], None] | None = None) -> CorpusStats:
+    """Articles, paragraphs, claim candidates, words, outlets and dates of a corpus.
+
+    Claim candidates are the sentence segments before any annotator's merge or
+    split. A file that does not load stops the count with its error.
+    """
+    paragraphs: list[int] = []
+    words: list[int] = []
+    claims = 0
+    outlets: Counter[str] = Counter()
+    dates: list[str] = []
+    undated = 0
+    for item in files:
+        article = item.load()
+        paragraphs.append(len(article.paragraphs))
+        words.append(len(_WORD.findall(article.body)))
+        claims += len(default_claims(article))
+        outlets[article.meta_text("outlet").strip() or "(none)"] += 1
+        date = article.meta_text("date")[:10]
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            dates.append(date)
+        else:
+            undated += 1
+        if advance is not None:
+            advance(1)
+    by_year = Counter(date[:4] for date in dates)
+    return CorpusStats(
+        articles=len(paragraphs),
+        paragraphs=sum(paragraphs),
+        claim_candidates=claims,
+        words=sum(words),
+        paragraphs_per_article=_spread(paragraphs),
+        words_per_article=_spread(words),
+        outlets=dict(sorted(outlets.items(), key=lambda item: (-item[1], item[0]))),
+        dates={
+            "earliest": min(dates) if dates else None,
+            "latest": max(dates) if dates else None,
+            "undated": undated,
+            "by_year": dict(sorted(by_year.items())),
+        },
+    )
+
+
+def describe_stats(stats: CorpusStats, top: int = 10) -> list[str]:
+    """The human report: totals, per-article spread, outlets and dates."""
+    per_paragraphs = stats.paragraphs_per_article
+    per_words = stats.words_per_article
+    lines = [
+        f"articles          {stats.articles:>10,}",
+        f"paragraphs        {stats.paragraphs:>10,}   per article {per_paragraphs['min']:g}-"
+        f"{per_paragraphs['max']:g}, median {per_paragraphs['median']:g}",
+        f"claim candidates  {stats.claim_candidates:>10,}",
+        f"words             {stats.words:>10,}   per article {per_words['min']:g}-"
+        f"{per_words['max']:g}, median {per_words['median']:g}",
+        f"outlets           {len(stats.outlets):>10,}",
+    ]
+    for outlet, count in list(stats.outlets.items())[:top]:
+        lines.append(f"  {count:>8,}  {printable(outlet)}")
+    if len(stats.outlets) > top:
+        lines.append(f"  {'':>8}  … and {len(stats.outlets) - top} more (--json lists all)")
+    dates = stats.dates
+    span = f"{dates['earliest']} to {dates['latest']}" if dates["earliest"] else "none"
+    lines.append(f"dates             {span}, {dates['undated']} undated")
+    for year, count in dates["by_year"].items():
+        lines.append(f"  {count:>8,}  {year}")
+    return lines
