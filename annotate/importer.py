@@ -461,6 +461,11 @@ def _extract_html(text: str, where: str) -> tuple[dict[str, Any], list[str], lis
     paragraphs = [line.strip() for line in unicodedata.normalize("NFC", body).split("\n") if line.strip()]
     paragraphs, header = _drop_repeated_header(paragraphs, meta)
     paragraphs, dropped = drop_furniture(paragraphs)
+    if not paragraphs:
+        raise AnnotateError(
+            f"{where}: no article text could be extracted from this HTML (only page furniture such as "
+            f"{_quote(dropped[0] if dropped else header[0], 30)!r}); save the article's own page"
+        )
     return meta, paragraphs, header, dropped
 
 

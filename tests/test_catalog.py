@@ -1,0 +1,59 @@
+"""Corpus listing (metadata only) and `annotate corpus stats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotate.catalog import read_catalog
+from annotate.cli import main
+from annotate.corpus import discover
+from tests.conftest import SEED_ID
+
+
+def test_catalog_reads_metadata_like_the_loader(corpus: Path) -> None:
+    (corpus / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    entries = {entry.article_id: entry for entry in read_catalog(discover([corpus]))}
+    for item in discover([corpus]):
+        if item.article_id == "broken":
+            continue
+        article = item.load()
+        entry = entries[item.article_id]
+        assert (entry.title, entry.outlet, entry.date) == (
+            article.title,
+            article.meta_text("outlet"),
+            article.meta_text("date"),
+        )
+    assert entries[SEED_ID].author == "Aashruti Vohra"
+    problem = entries["broken"].problem
+    assert problem is not None and "broken.md:" in problem and "invalid YAML front matter" in problem
+
+
+def test_corpus_stats_json(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["corpus", "stats", str(corpus), "--json"]) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    assert report["articles"] == 4
+    assert report["paragraphs"] == 28
+    assert report["claim_candidates"] == 43
+    assert 1000 < report["words"] < 1100
+    assert report["outlets"] == {"Wikinews": 2, "(none)": 1, "VOA": 1}
+    assert report["dates"] == {
+        "earliest": "2004-11-19",
+        "latest": "2021-09-06",
+        "undated": 0,
+        "by_year": {"2004": 1, "2005": 1, "2006": 1, "2021": 1},
+    }
+    assert report["paragraphs_per_article"] == {"min": 4, "median": 6.5, "max": 11}
+
+
+def test_corpus_stats_human_and_bad_article(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["corpus", "stats", str(corpus)]) == 0
+    out = capsys.readouterr().out
+    assert "claim candidates          43" in out and "2004-11-19 to 2021-09-06" in out
+    bad = corpus / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    assert main(["corpus", "stats", str(corpus)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(bad) in err[0] and "binary" in err[0]
