@@ -43,24 +43,34 @@ def make_app(
     annotations: Path = Path("annotations"),
     schema_path: Path | None = None,
     keymap_path: Path | None = None,
+    lead: bool = False,
 ) -> AnnotateApp:
     """Build the annotate App: load and check everything, take the lock.
 
+    One article file opens that article; a folder (or several files) opens the
+    corpus screen, which lists the articles without segmenting them first.
     Raises AnnotateError for bad input before anything is drawn.
     """
+    from annotate.assignments import assignments_path, load_assignments
+    from annotate.catalog import read_catalog
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
     from annotate.schema import DEFAULT_SCHEMA, load_schema
-    from annotate.session import article_progress
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
     from annotate.tui.screens.annotate import binding_ids
+    from annotate.tui.screens.corpus import corpus_binding_ids
     from annotate.validate import check_events_against_schema
 
     name = resolve_annotator(annotator)
     schema = load_schema(schema_path or DEFAULT_SCHEMA)
-    keymap = load_keymap(keymap_path, binding_ids(schema))
+    keymap = load_keymap(keymap_path, binding_ids(schema) | corpus_binding_ids())
     files = discover(paths)
+    folders = [path for path in paths if path.is_dir()]
+    assignments = None
+    if folders:
+        assignments = load_assignments(assignments_path(folders[0]))
+    lead = lead or (assignments is not None and name in assignments.leads)
     log = EventLog(log_path(annotations, name))
     log.open()
     try:
@@ -73,27 +83,41 @@ def make_app(
             )
         check_events_against_schema(result.events, schema, log.path)
         warnings = [f"{problem}" for problem in result.problems]
-        first_article = None
-        for item in files:
-            article = item.load()
-            done, total = article_progress(article, result.events)
-            if first_article is None or done < total:
-                first_article = article
-            if done < total:
-                break
-        assert first_article is not None
-        if len(files) > 1:
-            done, total = article_progress(first_article, result.events)
-            if done == total:
-                warnings.append("Every article here is labelled; showing the last one.")
-        return AnnotateApp(files, first_article, schema, name, log, result.events, keymap, warnings)
+        if len(files) == 1 and not folders:
+            article = files[0].load()
+            return AnnotateApp(files, article, schema, name, log, result.events, keymap, warnings)
+        catalog = read_catalog(files)
+        if assignments is not None:
+            known = {item.article_id for item in files}
+            missing = [article_id for article_id in assignments.articles if article_id not in known]
+            if missing:
+                warnings.append(
+                    f"assignments.yaml names {len(missing)} articles that are not in the corpus "
+                    f"(first: {missing[0]}); run annotate assign again to update it"
+                )
+        corpus_name = (folders[0].resolve().name or str(folders[0])) if folders else f"{len(files)} files"
+        return AnnotateApp(
+            files,
+            None,
+            schema,
+            name,
+            log,
+            result.events,
+            keymap,
+            warnings,
+            catalog=catalog,
+            assignments=assignments,
+            lead=lead,
+            annotations=annotations,
+            corpus_name=corpus_name,
+        )
     except BaseException:
         log.close()
         raise
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    app = make_app(args.paths, args.annotator, args.annotations, args.schema, args.keymap)
+    app = make_app(args.paths, args.annotator, args.annotations, args.schema, args.keymap, args.lead)
     app.run()
     return 0
 
@@ -235,7 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
         "open",
         parents=[common],
         help="annotate articles in the terminal",
-        description="Open articles in the annotate screen. A folder opens its first unfinished article.",
+        description=(
+            "Open one article in the annotate screen, or a corpus folder on the corpus screen "
+            "(the list of articles, your assigned queue first)."
+        ),
     )
     open_.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article file or corpus folder")
     open_.add_argument(
@@ -248,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="key remapping YAML (default ~/.config/annotate/keymap.yaml)",
+    )
+    open_.add_argument(
+        "--lead",
+        action="store_true",
+        help="show every annotator's progress on the corpus screen (also for leads in assignments.yaml)",
     )
     open_.set_defaults(run=_cmd_open)
 

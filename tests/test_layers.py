@@ -18,6 +18,9 @@ DOMAIN = [
     "keymap",
     "text",
     "errors",
+    "importer",
+    "assignments",
+    "catalog",
 ]
 
 

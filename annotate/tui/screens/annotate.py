@@ -40,6 +40,7 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("u,ctrl+z", "undo", "Undo", id="undo", tooltip="Undo the last change"),
     Binding("tab", "next_unlabelled", "Unlabelled", id="claim.next_unlabelled", priority=True),
     Binding("o", "next_article", "Next article", id="article.next", show=False),
+    Binding("escape", "back", "Back", id="article.back", tooltip="Back to the article list"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),
 ]
@@ -327,6 +328,17 @@ class AnnotateScreen(Screen[None]):
             if found is not None:
                 self.cursor = found
         self._update()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Back to the list exists only when the app started on the corpus screen."""
+        if action == "back":
+            return self.annotate_app.has_corpus_screen
+        return True
+
+    def action_back(self) -> None:
+        """Return to the corpus list, where this article's progress is updated."""
+        if self.annotate_app.has_corpus_screen:
+            self.app.pop_screen()
 
     def action_next_article(self) -> None:
         """Open the next unfinished article of the folder."""
