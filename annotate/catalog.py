@@ -29,8 +29,7 @@ from annotate.segment import default_claims
 from annotate.text import printable
 
 # libyaml when PyYAML has it: listing parses 10,000 front matters.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.MULTILINE | re.DOTALL)
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _WORD = re.compile(r"\w+")
 
 
@@ -62,19 +61,7 @@ def catalog_entry(item: ArticleFile) -> CatalogEntry:
         if not data.strip():
             raise AnnotateError(f"{where}: the article is empty; add text or remove the file")
         text = decode_article_bytes(data, where).replace("\r\n", "\n").replace("\r", "\n")
-        meta: dict[str, Any] | None = None
-        match = _FRONT_MATTER.match(text)
-        if match:
-            try:
-                loaded = yaml.load(match.group(1), Loader=_LOADER) if match.group(1).strip() else {}
-            except yaml.YAMLError:
-                loaded = None
-            if isinstance(loaded, dict):
-                meta = loaded
-            else:
-                meta, _ = split_front_matter(text, where)  # raises with the loader's message
-        elif text.startswith("---\n"):
-            meta, _ = split_front_matter(text, where)
+        meta, _ = split_front_matter(text, where, FAST_LOADER)
         if meta is None:
             meta, _, _ = extract_plain_metadata(split_paragraphs(text))
     except AnnotateError as error:

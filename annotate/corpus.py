@@ -139,8 +139,14 @@ def decode_article_bytes(data: bytes, where: str) -> str:
         ) from None
 
 
-def split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, str]:
-    """YAML front matter (None when the text has none) and the text after it."""
+def split_front_matter(
+    text: str, where: str, loader: type[yaml.SafeLoader] | None = None
+) -> tuple[dict[str, Any] | None, str]:
+    """YAML front matter (None when the text has none) and the text after it.
+
+    `loader` is a safe YAML loader class; listing and importing thousands of
+    articles pass libyaml's (yaml.CSafeLoader), the same rules five times faster.
+    """
     if not text.startswith("---\n"):
         return None, text
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
@@ -151,7 +157,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, st
     raw = text[4 : 4 + end.start()]
     rest = text[4 + end.end() :]
     try:
-        meta = yaml.safe_load(raw) if raw.strip() else {}
+        meta = yaml.load(raw, Loader=loader or yaml.SafeLoader) if raw.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""

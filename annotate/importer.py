@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 import yaml
 
+from annotate.catalog import FAST_LOADER
 from annotate.corpus import (
     BYLINE,
     article_id_for,
@@ -62,6 +63,7 @@ META_ORDER = ("title", "author", "outlet", "date", "dateline", "url", "license")
 IMPORT_KEYS = ("imported_from", "imported_sha256")
 ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}(?:/[a-z0-9][a-z0-9._-]{0,99})*")
 SLUG_WORDS_MAX = 60
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Page furniture seen in scraped pages beyond corpus.BOILERPLATE. Applied only at
 # import: the corpus loader's list must not grow, or the bodies of raw files
@@ -673,16 +675,21 @@ def existing_articles(corpus: Path) -> list[ExistingArticle]:
     for path in article_paths(corpus):
         article_id = article_id_for(path, corpus)
         try:
-            data = path.read_bytes()
-            text = decode_article_bytes(data, str(path))
-            article = parse_article(text, article_id, path)
+            text = (
+                decode_article_bytes(path.read_bytes(), str(path)).replace("\r\n", "\n").replace("\r", "\n")
+            )
+            meta, rest = split_front_matter(text, str(path), FAST_LOADER)
+            if meta is None:
+                article = parse_article(text, article_id, path)  # raw text: the loader's heuristics
+                meta, body_sha = article.meta, article.sha256
+            else:
+                body = "\n\n".join(split_paragraphs(rest))
+                body_sha = hashlib.sha256(body.encode("utf-8")).hexdigest()
         except (AnnotateError, OSError):
             found.append(ExistingArticle(article_id, path, None, None))
             continue
-        source = article.meta.get("imported_sha256")
-        found.append(
-            ExistingArticle(article_id, path, article.sha256, source if isinstance(source, str) else None)
-        )
+        source = meta.get("imported_sha256")
+        found.append(ExistingArticle(article_id, path, body_sha, source if isinstance(source, str) else None))
     return found
 
 
@@ -747,16 +754,25 @@ def plan_import(
 
 def render_article(article: ImportedArticle) -> str:
     """The corpus file text: YAML front matter, a blank line, the body."""
-    front = yaml.safe_dump(
-        article.meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000
+    front = yaml.dump(
+        article.meta,
+        Dumper=_DUMPER,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
     )
     return f"---\n{front}---\n\n" + "\n\n".join(article.paragraphs) + "\n"
 
 
 def check_round_trip(entry: PlannedArticle, text: str, path: Path) -> None:
-    """Refuse to write a file that would not load back to exactly this body."""
-    loaded = parse_article(text, entry.article_id, path)
-    if loaded.sha256 != entry.article.body_sha256:
+    """Refuse to write a file that would not load back to exactly this metadata and body."""
+    meta, rest = split_front_matter(text, str(path), FAST_LOADER)
+    body = "\n\n".join(split_paragraphs(rest))
+    if (
+        meta != entry.article.meta
+        or hashlib.sha256(body.encode("utf-8")).hexdigest() != entry.article.body_sha256
+    ):
         raise AnnotateError(
             f"{entry.article.where}: the article would not read back unchanged from {path.name}; "
             "please report this with the source file"
@@ -890,12 +906,19 @@ def describe_entry(entry: PlannedArticle) -> Iterator[str]:
         yield f"  dropped: {_quote(line)}"
 
 
-def describe_notes(plan: ImportPlan) -> Iterator[str]:
-    """The lines a real import prints: renames and articles already present."""
+def describe_notes(plan: ImportPlan, listed: int = 10) -> Iterator[str]:
+    """The lines a real import prints: renames, detected encodings, articles already present.
+
+    Articles already present are listed one by one up to `listed`; past that a
+    re-import would bury the renames, so they are counted instead.
+    """
+    present = sum(1 for entry in plan.entries if entry.status == "present")
+    if present > listed:
+        yield f"{present} articles are already in the corpus and were skipped (--dry-run lists them)"
     for entry in plan.entries:
-        if entry.status == "present":
+        if entry.status == "present" and present <= listed:
             yield f"{printable(entry.article.where)}: skipped, {entry.note} (as {entry.article_id!r})"
-        elif entry.note:
+        elif entry.status == "new" and entry.note:
             yield f"{printable(entry.article.where)}: {printable(entry.note)}"
         if entry.status == "new" and entry.article.encoding:
             yield f"{printable(entry.article.where)}: decoded as {entry.article.encoding} (detected)"
