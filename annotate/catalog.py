@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from annotate.corpus import (
 )
 from annotate.errors import AnnotateError
 from annotate.segment import default_claims
+from annotate.session import article_progress
+from annotate.store import Event
 from annotate.text import printable
 
 # libyaml when PyYAML has it: listing parses 10,000 front matters.
@@ -188,3 +190,55 @@ def describe_stats(stats: CorpusStats, top: int = 10) -> list[str]:
     for year, count in dates["by_year"].items():
         lines.append(f"  {count:>8,}  {year}")
     return lines
+
+
+# -- claim counts and progress, for the corpus screen ---------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleCount:
+    """An article's claim candidates and each given annotator's (claims labelled, claims)."""
+
+    article_id: str
+    claims: int | None
+    progress: dict[str, tuple[int, int]]
+    problem: str | None = None
+
+
+CountJob = tuple[ArticleFile, dict[str, list[Event]], tuple[str, ...]]
+
+
+def count_article(
+    item: ArticleFile, events: Mapping[str, list[Event]], annotators: Iterable[str]
+) -> ArticleCount:
+    """Segment one article and measure each annotator's progress on it from their events."""
+    try:
+        article = item.load()
+    except AnnotateError as error:
+        return ArticleCount(item.article_id, None, {}, str(error))
+    claims = len(default_claims(article))
+    progress = {name: article_progress(article, events.get(name, [])) for name in annotators}
+    return ArticleCount(item.article_id, claims, progress)
+
+
+def count_articles(jobs: Sequence[CountJob]) -> list[ArticleCount]:
+    """`count_article` over a batch; a module-level function so a process pool can run it."""
+    return [count_article(item, events, annotators) for item, events, annotators in jobs]
+
+
+# Below this many articles the corpus screen counts in its worker thread; at or
+# above it, in worker processes (a second core, and no contention for the GIL).
+PROCESS_THRESHOLD = 200
+
+
+def prepare_process_counting() -> None:
+    """Start multiprocessing's resource tracker while stderr is still the real one.
+
+    Worker processes need the tracker; it passes stderr's file descriptor to
+    its own process, and once Textual runs, sys.stderr is a capture object
+    whose fileno() is -1, which makes the first pool fail ("bad value(s) in
+    fds_to_keep"). Call before the App starts.
+    """
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()

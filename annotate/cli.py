@@ -52,7 +52,7 @@ def make_app(
     Raises AnnotateError for bad input before anything is drawn.
     """
     from annotate.assignments import assignments_path, load_assignments
-    from annotate.catalog import read_catalog
+    from annotate.catalog import PROCESS_THRESHOLD, prepare_process_counting, read_catalog
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
     from annotate.schema import DEFAULT_SCHEMA, load_schema
@@ -87,6 +87,8 @@ def make_app(
             article = files[0].load()
             return AnnotateApp(files, article, schema, name, log, result.events, keymap, warnings)
         catalog = read_catalog(files)
+        if len(files) >= PROCESS_THRESHOLD:
+            prepare_process_counting()
         if assignments is not None:
             known = {item.article_id for item in files}
             missing = [article_id for article_id in assignments.articles if article_id not in known]

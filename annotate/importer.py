@@ -785,8 +785,8 @@ def write_import(
     """Write the plan's new articles into the corpus, all or nothing; returns the files written.
 
     Each file goes to a staging folder inside the corpus (hidden, so the corpus
-    never lists it) and is fsynced; only when every file is staged are they
-    renamed into place. A failure removes what was staged or moved, leaving the
+    never lists it); when every file is staged they are flushed to disk and only
+    then renamed into place. A failure removes what was staged or moved, leaving the
     corpus as it was.
     """
     entries = plan.new
@@ -811,12 +811,17 @@ def write_import(
                 staged_path.parent.mkdir(parents=True, exist_ok=True)
                 with staged_path.open("w", encoding="utf-8", newline="\n") as handle:
                     handle.write(text)
-                    handle.flush()
-                    if fsync:
+                    if fsync and not hasattr(os, "sync"):
+                        handle.flush()
                         os.fsync(handle.fileno())
                 staged.append((staged_path, target))
                 if progress is not None:
                     progress(1)
+            if fsync and hasattr(os, "sync"):
+                # One flush of everything staged instead of one fsync per file
+                # (10,000 fsyncs cost more than the rest of the import): every
+                # file is on disk before any is renamed into the corpus.
+                os.sync()
             for staged_path, target in staged:
                 if target.exists():
                     raise AnnotateError(

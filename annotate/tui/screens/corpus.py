@@ -7,28 +7,33 @@ annotator's queue first) and posts them in batches.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.events import Click, ScreenResume
+from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, get_current_worker
 
 from annotate.assignments import summarise_progress
-from annotate.catalog import CatalogEntry
+from annotate.catalog import PROCESS_THRESHOLD, ArticleCount, CatalogEntry, CountJob, count_articles
 from annotate.errors import AnnotateError
 from annotate.segment import default_claims
 from annotate.session import article_progress
 from annotate.store import Event, event_files, read_events
 from annotate.text import printable
+from annotate.tui.widgets.article_table import ArticleTable
 
 if TYPE_CHECKING:
     from annotate.tui.app import AnnotateApp
@@ -44,61 +49,14 @@ CORPUS_BINDINGS: list[BindingType] = [
 ]
 SORTS = ("queue", "title", "outlet", "date", "claims", "progress")
 BATCH_SECONDS = 0.15
+CHUNK = 25
 WIDTHS = {"mark": 1, "you": 7, "claims": 6, "date": 10, "outlet": 14}
 DONE, STARTED, TODO, DIM = "#4caf50", "#ffb300", "grey50", "grey50"
 
 
-OPEN_BINDING = Binding("enter", "select", "Open", id="corpus.open", tooltip="Open the highlighted article")
-
-
 def corpus_binding_ids() -> set[str]:
     """Every binding id of the corpus screen, for validating keymaps."""
-    return {b.id for b in [*CORPUS_BINDINGS, OPEN_BINDING] if isinstance(b, Binding) and b.id}
-
-
-class ArticleList(OptionList):
-    """The article list: an OptionList whose enter shows in the footer as Open.
-
-    It remembers whether the annotator moved the cursor, so the screen stops
-    placing it on the first unfinished article once they have.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [OPEN_BINDING]
-    moved = False
-
-    def action_cursor_up(self) -> None:
-        """Move up (by the annotator)."""
-        self.moved = True
-        super().action_cursor_up()
-
-    def action_cursor_down(self) -> None:
-        """Move down (by the annotator)."""
-        self.moved = True
-        super().action_cursor_down()
-
-    def action_first(self) -> None:
-        """Go to the first article (by the annotator)."""
-        self.moved = True
-        super().action_first()
-
-    def action_last(self) -> None:
-        """Go to the last article (by the annotator)."""
-        self.moved = True
-        super().action_last()
-
-    def action_page_up(self) -> None:
-        """Page up (by the annotator)."""
-        self.moved = True
-        super().action_page_up()
-
-    def action_page_down(self) -> None:
-        """Page down (by the annotator)."""
-        self.moved = True
-        super().action_page_down()
-
-    async def _on_click(self, event: Click) -> None:
-        self.moved = True
-        await super()._on_click(event)
+    return {b.id for b in [*CORPUS_BINDINGS, *ArticleTable.BINDINGS] if isinstance(b, Binding) and b.id}
 
 
 @dataclass
@@ -117,22 +75,15 @@ class ArticleRow:
     haystack: str = ""
 
 
-@dataclass(frozen=True)
-class RowCount:
-    """What the worker found for one article."""
-
-    article_id: str
-    claims: int | None
-    mine: tuple[int, int] | None
-    team: dict[str, tuple[int, int]]
-    problem: str | None = None
+def _cell(text: str, width: int, style: str = "", right: bool = False) -> Text:
+    cell = Text(printable(text), style=style, no_wrap=True, end="")
+    cell.truncate(width, overflow="ellipsis")
+    cell.align("right" if right else "left", width)
+    return cell
 
 
-def _cell(text: str, width: int, style: str = "", right: bool = False) -> Content:
-    content = Content.styled(printable(text), style) if text else Content("")
-    if right and content.cell_length < width:
-        content = Content(" " * (width - content.cell_length)) + content
-    return content.truncate(width, ellipsis=True, pad=True)
+def _join(parts: list[Text]) -> Text:
+    return Text(" ", end="").join(parts)
 
 
 class CorpusScreen(Screen[None]):
@@ -144,7 +95,7 @@ class CorpusScreen(Screen[None]):
     class ProgressCounted(Message):
         """The worker counted claims and progress for some articles."""
 
-        def __init__(self, counts: list[RowCount], finished: bool) -> None:
+        def __init__(self, counts: list[ArticleCount], finished: bool) -> None:
             super().__init__()
             self.counts = counts
             self.finished = finished
@@ -160,7 +111,7 @@ class CorpusScreen(Screen[None]):
         self.counting = False
         self._settle_cursor = True
         self._assigned_width = 8
-        self._prompts: dict[str, Content] = {}
+        self._prompts: dict[str, Text] = {}
 
     @property
     def annotate_app(self) -> AnnotateApp:
@@ -175,7 +126,7 @@ class CorpusScreen(Screen[None]):
         yield Static(id="corpus-header")
         yield Input(placeholder="filter: words in title, outlet, date, id or annotator", id="filter")
         yield Static(id="columns")
-        yield ArticleList(id="articles")
+        yield ArticleTable(id="articles")
         yield Static(id="details")
         yield Static(id="team")
         yield Footer()
@@ -203,9 +154,11 @@ class CorpusScreen(Screen[None]):
         self.query_one("#columns", Static).update(self._column_titles())
         self._rebuild()
         self._place_cursor_on_first_unfinished()
-        self.query_one(OptionList).focus()
+        self.query_one(ArticleTable).focus()
         self._update_header()
-        self.start_counting()
+        # Counting starts once the list is drawn: the worker is CPU-bound
+        # Python and would otherwise compete with the first paint for the GIL.
+        self.call_after_refresh(self.start_counting)
 
     # -- rows --------------------------------------------------------------------
 
@@ -226,7 +179,7 @@ class CorpusScreen(Screen[None]):
 
     def _rebuild(self) -> None:
         """Apply filter and sort, and refill the list keeping the highlighted article."""
-        option_list = self.query_one(OptionList)
+        table = self.query_one(ArticleTable)
         current = self.highlighted_id
         terms = self.filter_text.casefold().split()
         rows = [row for row in self.rows.values() if all(term in row.haystack for term in terms)]
@@ -234,29 +187,22 @@ class CorpusScreen(Screen[None]):
         self.shown = [row.entry.article_id for row in rows]
         self.position = {article_id: index for index, article_id in enumerate(self.shown)}
         prompts = self._prompts
-        options = []
+        lines = []
         for row in rows:
-            article_id = row.entry.article_id
-            prompt = prompts.get(article_id)
+            prompt = prompts.get(row.entry.article_id)
             if prompt is None:
-                prompt = prompts[article_id] = self._prompt(row)
-            options.append(Option(prompt, id=article_id))
-        option_list.set_options(options)
-        if self.shown:
-            index = self.position.get(current, 0) if current else 0
-            option_list.highlighted = index
+                prompt = prompts[row.entry.article_id] = self._prompt(row)
+            lines.append(prompt)
+        table.set_rows(lines, self.position.get(current, 0) if current else 0)
         self._update_details()
 
     @property
     def highlighted_id(self) -> str | None:
         """The id of the highlighted article."""
-        option_list = self.query_one(OptionList)
-        index = option_list.highlighted
-        if index is None or not 0 <= index < len(self.shown):
-            return None
-        return self.shown[index]
+        index = self.query_one(ArticleTable).cursor
+        return self.shown[index] if 0 <= index < len(self.shown) else None
 
-    def _progress_cell(self, row: ArticleRow) -> Content:
+    def _progress_cell(self, row: ArticleRow) -> Text:
         width = WIDTHS["you"]
         if row.problem:
             return _cell("⚠", width, "bold red", right=True)
@@ -266,22 +212,26 @@ class CorpusScreen(Screen[None]):
             return _cell(f"✓ {row.total}", width, f"bold {DONE}", right=True)
         return _cell(f"{row.done}/{row.total}", width, STARTED if row.done else TODO, right=True)
 
-    def _assigned_cell(self, row: ArticleRow) -> Content:
+    def _assigned_cell(self, row: ArticleRow) -> Text:
         width = self._assigned_width
         if not self.annotate_app.lead:
             return _cell(", ".join(row.assigned), width)
-        pieces: list[Content] = []
-        for name in row.assigned:
+        cell = Text(no_wrap=True, end="")
+        for number, name in enumerate(row.assigned):
+            if number:
+                cell.append(" ")
             done, total = row.team.get(name, (0, row.claims or 0))
             if total and done >= total:
-                pieces.append(Content.styled(f"{printable(name)}✓", DONE))
+                cell.append(f"{printable(name)}✓", DONE)
             elif done:
-                pieces.append(Content.styled(f"{printable(name)} {done}/{total}", STARTED))
+                cell.append(f"{printable(name)} {done}/{total}", STARTED)
             else:
-                pieces.append(Content.styled(printable(name), DIM))
-        return Content(" ").join(pieces).truncate(width, ellipsis=True, pad=True)
+                cell.append(printable(name), DIM)
+        cell.truncate(width, overflow="ellipsis")
+        cell.align("left", width)
+        return cell
 
-    def _prompt(self, row: ArticleRow) -> Content:
+    def _prompt(self, row: ArticleRow) -> Text:
         entry = row.entry
         parts = [
             _cell("●" if row.mine else "", WIDTHS["mark"], "bold #4fc3f7"),
@@ -292,10 +242,12 @@ class CorpusScreen(Screen[None]):
         ]
         if self.annotate_app.assignments is not None:
             parts.append(self._assigned_cell(row))
-        parts.append(Content.styled(printable(entry.title), "bold red" if row.problem else ""))
-        return Content(" ").join(parts)
+        parts.append(
+            Text(printable(entry.title), style="bold red" if row.problem else "", no_wrap=True, end="")
+        )
+        return _join(parts)
 
-    def _column_titles(self) -> Content:
+    def _column_titles(self) -> Text:
         parts = [
             _cell("", WIDTHS["mark"]),
             _cell("you", WIDTHS["you"], right=True),
@@ -305,14 +257,14 @@ class CorpusScreen(Screen[None]):
         ]
         if self.annotate_app.assignments is not None:
             parts.append(_cell("team" if self.annotate_app.lead else "assigned", self._assigned_width))
-        parts.append(Content("title"))
-        return Content(" ").join(parts)
+        parts.append(Text("title", end=""))
+        return _join(parts)
 
     def _refresh_row(self, article_id: str) -> None:
         prompt = self._prompts[article_id] = self._prompt(self.rows[article_id])
         index = self.position.get(article_id)
         if index is not None:
-            self.query_one(OptionList).replace_option_prompt_at_index(index, prompt)
+            self.query_one(ArticleTable).update_row(index, prompt)
 
     # -- header and details ----------------------------------------------------------
 
@@ -387,7 +339,7 @@ class CorpusScreen(Screen[None]):
             line = line + Content.styled(f"  [{printable(team)}]", DIM)
         details.update(line)
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    def on_article_table_highlighted(self, event: ArticleTable.Highlighted) -> None:
         """Show the highlighted article's details."""
         self._update_details()
 
@@ -407,7 +359,12 @@ class CorpusScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="count")
     def count_progress(self, ids: list[str], mine: dict[str, list[Event]]) -> None:
-        """Count claims, this annotator's progress and (for a lead) everyone's, posting batches."""
+        """Count claims, this annotator's progress and (for a lead) everyone's, posting batches.
+
+        Segmentation is CPU-bound pure Python. In this thread it would hold
+        the GIL against the UI (keys then take seconds), so a large corpus is
+        counted in worker processes; this thread only waits and posts.
+        """
         worker = get_current_worker()
         app = self.annotate_app
         team: dict[str, dict[str, list[Event]]] = {}
@@ -420,34 +377,53 @@ class CorpusScreen(Screen[None]):
                     continue
                 for event in read_events(path).events:
                     team.setdefault(event["article_id"], {}).setdefault(event["annotator"], []).append(event)
-        batch: list[RowCount] = []
-        last = time.monotonic()
-        first_batch = True
+        jobs: list[CountJob] = []
         for article_id in ids:
+            events = dict(team.get(article_id, {}))
+            events[app.annotator] = mine.get(article_id, [])
+            names = {app.annotator}
+            if app.lead and assignments is not None:
+                names.update(assignments.assigned_to(article_id), events)
+            jobs.append((app.file_by_id[article_id], events, tuple(sorted(names))))
+        if len(jobs) >= PROCESS_THRESHOLD:
+            self._count_in_processes(jobs, worker)
+        else:
+            self._count_here(jobs, worker)
+
+    def _count_here(self, jobs: list[CountJob], worker: Worker[None]) -> None:
+        batch: list[ArticleCount] = []
+        last = time.monotonic()
+        for job in jobs:
             if worker.is_cancelled:
                 return
-            item = app.file_by_id[article_id]
-            try:
-                article = item.load()
-                claims = len(default_claims(article))
-                counts = article_progress(article, mine.get(article_id, []))
-                others: dict[str, tuple[int, int]] = {}
-                if assignments is not None and app.lead:
-                    everyone = team.get(article_id, {})
-                    for name in {*assignments.assigned_to(article_id), *everyone}:
-                        events = mine.get(article_id, []) if name == app.annotator else everyone.get(name, [])
-                        others[name] = article_progress(article, events)
-                batch.append(RowCount(article_id, claims, counts, others))
-            except AnnotateError as error:
-                batch.append(RowCount(article_id, None, None, {}, str(error)))
-            now = time.monotonic()
-            # A small first batch fills the visible rows quickly.
-            if (first_batch and len(batch) >= 30) or now - last >= BATCH_SECONDS:
+            time.sleep(0)  # let the UI thread take the GIL between articles
+            batch.extend(count_articles([job]))
+            if len(batch) >= 30 or time.monotonic() - last >= BATCH_SECONDS:
                 self.post_message(self.ProgressCounted(batch, False))
-                batch = []
-                last = now
-                first_batch = False
+                batch, last = [], time.monotonic()
         self.post_message(self.ProgressCounted(batch, True))
+
+    def _count_in_processes(self, jobs: list[CountJob], worker: Worker[None]) -> None:
+        processes = max(1, min(4, (os.cpu_count() or 2) - 1))
+        chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+        # spawn, not fork: forking a process that runs Textual's threads is unsafe.
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pending = [pool.submit(count_articles, chunk) for chunk in chunks]
+            try:
+                for future in pending:
+                    while True:
+                        if worker.is_cancelled:
+                            raise CancelledError
+                        try:
+                            counts = future.result(timeout=0.2)
+                            break
+                        except FutureTimeout:
+                            continue
+                    self.post_message(self.ProgressCounted(counts, False))
+            except CancelledError:
+                pool.shutdown(wait=False, cancel_futures=True)
+                return
+        self.post_message(self.ProgressCounted([], True))
 
     def on_corpus_screen_progress_counted(self, message: ProgressCounted) -> None:
         """Fill in the counted rows; settle the cursor on the first unfinished queue article."""
@@ -458,10 +434,12 @@ class CorpusScreen(Screen[None]):
                 continue  # labelled since the worker's snapshot: refreshed on resume instead
             row.claims = count.claims
             row.problem = count.problem or row.problem
-            if count.mine is not None:
-                row.done, row.total = count.mine
-                app.progress[count.article_id] = count.mine
-            row.team = count.team
+            mine = count.progress.get(app.annotator)
+            if mine is not None:
+                row.done, row.total = mine
+                app.progress[count.article_id] = mine
+            if app.lead:
+                row.team = dict(count.progress)
             self._refresh_row(count.article_id)
         if message.finished:
             self.counting = False
@@ -473,7 +451,7 @@ class CorpusScreen(Screen[None]):
     def _place_cursor_on_first_unfinished(self) -> None:
         """Put the cursor on this annotator's first unfinished article once that is known."""
         app = self.annotate_app
-        if self.query_one(ArticleList).moved:
+        if self.query_one(ArticleTable).moved:
             self._settle_cursor = False
             return
         rows = [self.rows[article_id] for article_id in self.shown]
@@ -499,9 +477,7 @@ class CorpusScreen(Screen[None]):
     def _highlight(self, article_id: str) -> None:
         index = self.position.get(article_id)
         if index is not None:
-            option_list = self.query_one(OptionList)
-            option_list.highlighted = index
-            option_list.scroll_to_highlight(top=index > option_list.scrollable_content_region.height // 2)
+            self.query_one(ArticleTable).move_to(index)
 
     # -- coming back from an article ------------------------------------------------------
 
@@ -532,11 +508,11 @@ class CorpusScreen(Screen[None]):
         self._highlight(app.last_opened)
         self._update_header()
         self._update_details()
-        self.query_one(OptionList).focus()
+        self.query_one(ArticleTable).focus()
 
     # -- actions ------------------------------------------------------------------------
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_article_table_selected(self, event: ArticleTable.Selected) -> None:
         """Enter on a row opens the article."""
         event.stop()
         self.action_open()
@@ -575,7 +551,7 @@ class CorpusScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the filter box goes back to the list, keeping the filter."""
-        self.query_one(OptionList).focus()
+        self.query_one(ArticleTable).focus()
         if not event.value:
             self.set_class(False, "-filtering")
 
@@ -585,7 +561,7 @@ class CorpusScreen(Screen[None]):
         self.set_class(False, "-filtering")
         if box.value:
             box.value = ""  # posts Changed, which rebuilds the list
-        self.query_one(OptionList).focus()
+        self.query_one(ArticleTable).focus()
 
     def action_sort(self) -> None:
         """Sort by the next column."""

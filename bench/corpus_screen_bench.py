@@ -1,0 +1,138 @@
+"""Benchmark the corpus screen: ready time with 10,000 articles (1,000 with --quick).
+
+Each figure is a fresh `python` process, timed from spawn:
+- `corpus_ready_s`: `annotate open FOLDER` until the corpus screen lists every
+  article (metadata read, list drawn);
+- `corpus_floor_s`: a bare Textual app starting and exiting, the floor;
+- `corpus_counted_s`: until the worker has counted claims and progress for
+  every article (this is sentence segmentation, done in the background while
+  the list is usable);
+- `corpus_filter_ms`: one keystroke of the incremental filter over the whole list.
+
+    python bench/corpus_screen_bench.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _child_bare() -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Bare(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static("ready")
+
+    async def auto_pilot(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        print(json.dumps({"ready": time.time()}), flush=True)
+        pilot.app.exit()
+
+    Bare().run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
+
+
+def _child_corpus(corpus: str, annotations: str, count_all: bool) -> None:
+    from annotate.cli import make_app
+    from annotate.tui.screens.corpus import CorpusScreen
+
+    app = make_app([Path(corpus)], "bench", Path(annotations))
+
+    async def auto_pilot(pilot) -> None:  # type: ignore[no-untyped-def]
+        while not isinstance(app.screen, CorpusScreen) or not app.screen.shown:
+            await pilot.pause()
+        await pilot.pause()
+        figures: dict[str, float] = {"ready": time.time(), "rows": float(len(app.screen.shown))}
+        if count_all:
+            rows = app.screen.rows
+            while any(row.claims is None and not row.problem for row in rows.values()):
+                await pilot.pause(0.05)
+            figures["counted"] = time.time()
+            start = time.perf_counter()
+            await pilot.press("slash", "a")
+            await pilot.pause()
+            figures["filter_ms"] = (time.perf_counter() - start) * 1000
+        print(json.dumps(figures), flush=True)
+        app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
+
+
+def _spawn(*args: str) -> tuple[float, dict[str, float]]:
+    start = time.time()
+    result = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT, check=False, timeout=1800
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-800:])
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return start, figures
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Ready time of the corpus screen beside a bare Textual app, and the time to count every article."""
+    from bench.articles import write_corpus
+
+    count = 1_000 if quick else 10_000
+    with tempfile.TemporaryDirectory(prefix="annotate-corpus-bench-") as folder:
+        corpus = Path(folder) / "corpus"
+        write_corpus(corpus, count)
+        annotations = str(Path(folder) / "annotations")
+        floors = []
+        readies = []
+        for _ in range(3):
+            start, figures = _spawn("--child", "bare")
+            floors.append(figures["ready"] - start)
+            start, figures = _spawn("--child", "corpus", str(corpus), annotations)
+            readies.append(figures["ready"] - start)
+            if figures["rows"] != count:
+                raise RuntimeError(f"listed {figures['rows']} of {count} articles")
+        start, figures = _spawn("--child", "corpus", str(corpus), annotations, "--count-all")
+    floor = min(floors)
+    ready = min(readies)
+    return {
+        "corpus_articles": float(count),
+        "corpus_ready_s": round(ready, 3),
+        "corpus_floor_s": round(floor, 3),
+        "corpus_ready_ratio": round(ready / floor, 2),
+        "corpus_counted_s": round(figures["counted"] - start, 2),
+        "corpus_filter_ms": round(figures["filter_ms"], 1),
+    }
+
+
+def main() -> None:
+    """Print the figures (or run one child process)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 articles instead of 10,000")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--count-all", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        if args.child[0] == "bare":
+            _child_bare()
+        else:
+            _child_corpus(args.child[1], args.child[2], args.count_all)
+        return
+    figures = run(args.quick)
+    print(f"corpus screen, {int(figures['corpus_articles']):,} articles (best of 3, from process start)")
+    print(f"  ready (list shown)     {figures['corpus_ready_s']:8.2f} s")
+    print(f"  bare Textual app       {figures['corpus_floor_s']:8.2f} s")
+    print(f"  ratio                  {figures['corpus_ready_ratio']:8.2f} x")
+    print(f"  claims counted (all)   {figures['corpus_counted_s']:8.2f} s   (background worker; list usable meanwhile)")
+    print(f"  filter keystroke       {figures['corpus_filter_ms']:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
