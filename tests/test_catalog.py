@@ -57,3 +57,34 @@ def test_corpus_stats_human_and_bad_article(corpus: Path, capsys: pytest.Capture
     assert main(["corpus", "stats", str(corpus)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(bad) in err[0] and "binary" in err[0]
+
+
+def test_segmentation_gives_the_same_claims_from_two_threads_at_once() -> None:
+    # The corpus screen segments in a worker thread while the UI thread opens
+    # articles; a shared pysbd segmenter mixes up their texts.
+    import threading
+
+    from annotate.segment import sentence_spans
+
+    texts = [
+        f"Officials said {n} people were hurt. The army denied it on Monday. Talks resume soon, an aide said."
+        for n in range(40)
+    ] + [f"A short one {n}. Another follows here." for n in range(40)]
+    expected = [sentence_spans(text) for text in texts]
+    failures: list[int] = []
+
+    def segment_all(order: list[int]) -> None:
+        for _ in range(5):
+            for index in order:
+                if sentence_spans(texts[index]) != expected[index]:
+                    failures.append(index)
+
+    threads = [
+        threading.Thread(target=segment_all, args=(list(range(len(texts))),)),
+        threading.Thread(target=segment_all, args=(list(reversed(range(len(texts)))),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from annotate.assignments import Assignments, write_assignments
 from annotate.corpus import load_article
 from annotate.schema import DEFAULT_SCHEMA, load_schema
@@ -173,3 +175,21 @@ async def test_unreadable_article_is_flagged_not_fatal(corpus: Path, annotations
         assert isinstance(app.screen, CorpusScreen)
         assert "binary" in screen_text(app)
         assert listing.rows["broken"].problem
+
+
+async def test_large_corpus_is_counted_in_worker_processes(
+    corpus: Path, annotations: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotate.catalog
+    import annotate.tui.screens.corpus
+
+    monkeypatch.setattr(annotate.catalog, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(annotate.tui.screens.corpus, "PROCESS_THRESHOLD", 1)
+    label_everything(corpus, annotations, "alice", VOA)
+    app = build([corpus], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        listing = corpus_screen(app)
+        assert listing.rows[SEED_ID].claims == 15
+        assert (listing.rows[VOA].done, listing.rows[VOA].total) == (14, 14)
+        assert "✓ 14" in screen_text(app)
