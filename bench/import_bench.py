@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.articles import write_raw_articles
+from bench.corpus_articles import write_raw_articles
 
 FLOOR = """
 import os, sys

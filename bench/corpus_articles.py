@@ -5,12 +5,55 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-WORDS = (
-    "government officials said rebels forces army ministry spokesman talks ceasefire border capital "
-    "province report agency according statement week attack troops killed wounded city region police "
-    "president election opposition vote parliament minister denied confirmed claimed sources local residents "
-    "international community support negotiations military operation valley highway convoy leaders"
-).split()
+WORDS = [
+    "government",
+    "officials",
+    "said",
+    "rebels",
+    "forces",
+    "army",
+    "ministry",
+    "spokesman",
+    "talks",
+    "ceasefire",
+    "border",
+    "capital",
+    "province",
+    "report",
+    "agency",
+    "according",
+    "statement",
+    "week",
+    "attack",
+    "troops",
+    "killed",
+    "wounded",
+    "city",
+    "region",
+    "police",
+    "president",
+    "election",
+    "opposition",
+    "vote",
+    "parliament",
+    "minister",
+    "denied",
+    "confirmed",
+    "claimed",
+    "sources",
+    "local",
+    "residents",
+    "international",
+    "community",
+    "support",
+    "negotiations",
+    "military",
+    "operation",
+    "valley",
+    "highway",
+    "convoy",
+    "leaders",
+]
 OUTLETS = ("Reuters", "VOA", "Wikinews", "Example News", "The Daily Record", "Agency Wire")
 
 
