@@ -50,7 +50,7 @@ def make_app(
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
     from annotate.schema import DEFAULT_SCHEMA, load_schema
-    from annotate.session import article_progress
+    from annotate.session import article_finished
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
     from annotate.tui.screens.annotate import binding_ids
@@ -73,18 +73,17 @@ def make_app(
         check_events_against_schema(result.events, schema, log.path)
         warnings = [f"{problem}" for problem in result.problems]
         first_article = None
+        finished = True
         for item in files:
             article = item.load()
-            done, total = article_progress(article, result.events)
-            if first_article is None or done < total:
+            finished = article_finished(article, result.events)
+            if first_article is None or not finished:
                 first_article = article
-            if done < total:
+            if not finished:
                 break
         assert first_article is not None
-        if len(files) > 1:
-            done, total = article_progress(first_article, result.events)
-            if done == total:
-                warnings.append("Every article here is labelled; showing the last one.")
+        if len(files) > 1 and finished:
+            warnings.append("Every article here is labelled; showing the last one.")
         return AnnotateApp(files, first_article, schema, name, log, result.events, keymap, warnings)
     except BaseException:
         log.close()

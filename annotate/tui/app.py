@@ -8,7 +8,7 @@ from annotate.attribution import source_candidates
 from annotate.corpus import Article, ArticleFile
 from annotate.errors import AnnotateError
 from annotate.schema import LabelSchema
-from annotate.session import ArticleSession, article_progress, known_sources
+from annotate.session import ArticleSession, article_finished, known_sources
 from annotate.store import Event, EventLog
 from annotate.tui.screens.annotate import AnnotateScreen
 
@@ -58,7 +58,7 @@ class AnnotateApp(App[None]):
 
     def new_session(self, article: Article) -> ArticleSession:
         """A session for `article` over the events read so far."""
-        return ArticleSession(article, self.schema, self.annotator, self.events, self.append)
+        return ArticleSession.open(article, self.schema, self.annotator, self.events, self.append)
 
     def source_suggestions(self, session: ArticleSession, index: int) -> list[str]:
         """Source phrases of the article near the claim, then names used before."""
@@ -78,8 +78,7 @@ class AnnotateApp(App[None]):
                 article = item.load()
             except AnnotateError:
                 continue
-            done, total = article_progress(article, self.events)
-            if done < total:
+            if not article_finished(article, self.events):
                 return article
         return None
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
+from annotate.segment import Claim
 from annotate.session import ArticleSession
 from annotate.tui.screens.help import HelpScreen
 from annotate.tui.screens.note import NoteModal
@@ -70,6 +73,14 @@ class AnnotateScreen(Screen[None]):
     CSS_PATH = "annotate.tcss"
     BINDINGS = NAVIGATION_BINDINGS
 
+    class ClaimsSegmented(Message):
+        """The background segmentation delivered the claims of more paragraphs."""
+
+        def __init__(self, claims: list[Claim], complete: bool) -> None:
+            super().__init__()
+            self.claims = claims
+            self.complete = complete
+
     def __init__(self, session: ArticleSession, cursor: int | None = None) -> None:
         super().__init__()
         self.session = session
@@ -100,9 +111,11 @@ class AnnotateScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Show the first claim and warn about stale events."""
+        """Show the first claim, segment the rest of a long article, warn about stale events."""
         self.query_one(ArticleView).focus()
         self._update()
+        if self.session.background is not None:
+            self._segment_rest()
         if self.session.stale:
             self.notify(
                 f"{len(self.session.stale)} earlier events are for a different version of this article "
@@ -122,20 +135,47 @@ class AnnotateScreen(Screen[None]):
             )
         )
 
+    def on_unmount(self) -> None:
+        """Stop a background segmentation that is still running."""
+        if self.session.background is not None:
+            self.session.background.cancel()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="segmentation")
+    def _segment_rest(self) -> None:
+        # The thread only waits on the child process that runs pysbd, so it
+        # takes nothing from the screen; each chunk is handed over as a message.
+        background = self.session.background
+        if background is None:
+            return
+        for claims in background.chunks():
+            self.post_message(self.ClaimsSegmented(claims, complete=False))
+        self.post_message(self.ClaimsSegmented([], complete=not background.cancelled))
+
+    def on_annotate_screen_claims_segmented(self, message: ClaimsSegmented) -> None:
+        """Take in newly segmented claims; the ones already on screen keep their indexes."""
+        if self.session.segmenting:
+            self.session.add_segmented(message.claims, message.complete)
+            self._update()
+
     # -- drawing ----------------------------------------------------------------
 
     def _update(self) -> None:
         session = self.session
         article = session.article
         done, total = session.progress
+        segmenting = ""
+        if session.segmenting:
+            share = session.segmented_paragraphs * 100 // max(1, len(article.paragraphs))
+            segmenting = f"  (segmenting {share}%)"
         self.query_one("#header", Static).update(
             Content.from_markup(
-                "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled",
+                "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled$segmenting",
                 title=article.title,
                 outlet=article.meta_text("outlet") or article.meta_text("author"),
                 date=article.meta_text("date"),
                 done=str(done),
                 total=str(total),
+                segmenting=segmenting,
             )
         )
         if session.claims:
@@ -216,6 +256,10 @@ class AnnotateScreen(Screen[None]):
 
     def action_next_claim(self) -> None:
         """Move to the next claim."""
+        if self.session.segmenting and self.cursor + 1 >= len(self.session.claims):
+            self.status = Content("The rest of the article is still being segmented; a moment.")
+            self._update()
+            return
         self._move(self.cursor + 1)
 
     def action_previous_claim(self) -> None:
