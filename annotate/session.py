@@ -239,6 +239,10 @@ class ArticleSession:
         labelled, total = self.progress
         return labelled == total and not self.segmenting
 
+    def paragraph_range_progress(self, first: int, last: int) -> tuple[int, int]:
+        """(claims labelled, claims) over paragraphs `first` to `last` (exclusive)."""
+        return sum(self._paragraph_done[first:last]), sum(self._paragraph_total[first:last])
+
     def paragraph_progress(self, paragraph: int) -> tuple[int, int]:
         """(claims labelled, claims) in one paragraph."""
         return self._paragraph_done[paragraph], self._paragraph_total[paragraph]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from textual.app import App
 
 from annotate.attribution import source_candidates
@@ -46,6 +48,17 @@ class AnnotateApp(App[None]):
         self.push_screen(AnnotateScreen(self.new_session(self.first)))
         for warning in self.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
+        self.call_after_refresh(self.settle_memory)
+
+    def settle_memory(self) -> None:
+        """Move everything allocated so far out of the garbage collector's sight.
+
+        The article, its claims and the event log are long-lived; without this
+        every full collection walks them all, a 25-50 ms pause in the middle of
+        a key press on a 5,000-paragraph article. Called once the screen is up
+        and again whenever a new batch of long-lived objects arrives.
+        """
+        gc.freeze()
 
     def on_unmount(self) -> None:
         """Release the annotator's lock."""
@@ -93,4 +106,5 @@ class AnnotateApp(App[None]):
         if article is None:
             return False
         self.switch_screen(AnnotateScreen(self.new_session(article)))
+        self.call_after_refresh(self.settle_memory)
         return True

@@ -87,6 +87,8 @@ class AnnotateScreen(Screen[None]):
         first = session.next_unlabelled()
         self.cursor = cursor if cursor is not None else (first if first is not None else 0)
         self.status = Content("")
+        self._header_shown: tuple[object, ...] | None = None
+        self._panel_lines = -1
         # Label keys come from the schema, so they are bound per instance
         # (Textual is pinned, so this private hook is stable for us).
         for binding in Binding.make_bindings(label_bindings(session.schema)):
@@ -156,6 +158,8 @@ class AnnotateScreen(Screen[None]):
         if self.session.segmenting:
             self.session.add_segmented(message.claims, message.complete)
             self._update()
+            if message.complete:
+                self.annotate_app.settle_memory()
 
     # -- drawing ----------------------------------------------------------------
 
@@ -167,23 +171,32 @@ class AnnotateScreen(Screen[None]):
         if session.segmenting:
             share = session.segmented_paragraphs * 100 // max(1, len(article.paragraphs))
             segmenting = f"  (segmenting {share}%)"
-        self.query_one("#header", Static).update(
-            Content.from_markup(
-                "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled$segmenting",
-                title=article.title,
-                outlet=article.meta_text("outlet") or article.meta_text("author"),
-                date=article.meta_text("date"),
-                done=str(done),
-                total=str(total),
-                segmenting=segmenting,
+        header = (article.article_id, done, total, segmenting)
+        # Moving claim by claim changes neither the header nor the panel's
+        # height: skipping those updates keeps a step to one frame of work.
+        if header != self._header_shown:
+            self._header_shown = header
+            self.query_one("#header", Static).update(
+                Content.from_markup(
+                    "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled$segmenting",
+                    title=article.title,
+                    outlet=article.meta_text("outlet") or article.meta_text("author"),
+                    date=article.meta_text("date"),
+                    done=str(done),
+                    total=str(total),
+                    segmenting=segmenting,
+                ),
+                layout=False,
             )
-        )
         if session.claims:
             self.cursor = max(0, min(self.cursor, len(session.claims) - 1))
             claim = session.claims[self.cursor]
             self.query_one(ArticleView).show(session, self.cursor)
             self.query_one(Outline).show(session, claim.paragraph)
-        self.query_one("#claim-panel", Static).update(self._panel())
+        panel = self._panel()
+        lines = panel.plain.count("\n")
+        self.query_one("#claim-panel", Static).update(panel, layout=lines != self._panel_lines)
+        self._panel_lines = lines
 
     def _panel(self) -> Content:
         session = self.session
@@ -195,7 +208,9 @@ class AnnotateScreen(Screen[None]):
         color = (
             session.schema.color_of(current.label)
             if current.label and current.label != NOT_A_CLAIM
-            else "grey50"
+            # A hex colour: Textual's own parser does not know "grey50", and a
+            # failed parse (with its did-you-mean search) costs ~1.5 ms a frame.
+            else "#808080"
         )
         line = Content.from_markup(
             f"Claim $n/$total  ¶$paragraph  [b {color}]$label[/]  source: [b]$source[/b]  note: $note",
