@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from annotate import safeyaml
 from annotate.errors import AnnotateError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -150,7 +151,7 @@ def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, s
     raw = text[4 : 4 + end.start()]
     rest = text[4 + end.end() :]
     try:
-        meta = yaml.safe_load(raw) if raw.strip() else {}
+        meta = safeyaml.load(raw) if raw.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""

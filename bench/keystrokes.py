@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 
 from textual import events
-from textual.app import App
 from textual.pilot import Pilot
 
 

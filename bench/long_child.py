@@ -32,11 +32,16 @@ async def main(article: Path, annotations: Path, steps: int) -> dict[str, float]
         screen._on_timer_update()
         figures["open_s"] = time.perf_counter() - start
         times = []
+        step = 1
         for _ in range(steps):
             before = screen.cursor
-            if before + 1 >= len(screen.session.claims):
+            # Claim by claim to the end of what is segmented, then back up.
+            if not 0 <= before + step < len(screen.session.claims):
+                step = -step
+            if not 0 <= before + step < len(screen.session.claims):
                 break
-            times.append(await timed_key(pilot, "j", lambda b=before: screen.cursor == b + 1))
+            key = "j" if step > 0 else "k"
+            times.append(await timed_key(pilot, key, lambda b=before, s=step: screen.cursor == b + s))
         figures["steps"] = len(times)
         figures["step_times"] = times  # type: ignore[assignment]
         while screen.session.segmenting:
