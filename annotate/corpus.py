@@ -63,6 +63,9 @@ _DATE_PATTERNS = [
     ),
 ]
 _TITLE_MAX = 200
+# A paragraph this long is not a news paragraph but a file without blank lines
+# (or a hostile one); segmenting it would take seconds, so it is refused.
+MAX_PARAGRAPH = 100_000
 _HEADER_LINES_MAX = 6
 
 
@@ -279,6 +282,12 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
         raise AnnotateError(
             f"{where}: the article has no text to annotate; add paragraphs or remove the file"
         )
+    for number, paragraph in enumerate(paragraphs, 1):
+        if len(paragraph) > MAX_PARAGRAPH:
+            raise AnnotateError(
+                f"{where}: paragraph {number} is {len(paragraph):,} characters long (the limit is "
+                f"{MAX_PARAGRAPH:,}); separate its paragraphs with blank lines"
+            )
     return Article(article_id, path, tuple(paragraphs), meta, tuple(dropped))
 
 

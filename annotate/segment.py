@@ -32,7 +32,7 @@ from annotate.corpus import Article
 
 # Bump when `sentence_spans` changes how it turns pysbd's sentences into spans:
 # every cached layout then becomes stale and is computed again.
-SPANS_VERSION = 1
+SPANS_VERSION = 2
 # The pysbd release pinned in pyproject.toml. Written out rather than read from
 # pysbd so that opening a cached article never imports pysbd (7 ms of startup);
 # a test checks it against the installed pysbd.
@@ -63,6 +63,15 @@ def segmenter_version() -> str:
     return f"pysbd {PYSBD_VERSION}; spans {SPANS_VERSION}"
 
 
+# pysbd's time grows with the square of a paragraph's sentence count (5,000
+# sentences: 4 s; a hostile 200,000: hours). Paragraphs longer than this are
+# segmented in overlapping windows, which keeps time linear; every real news
+# paragraph is far shorter and gets exactly pysbd's answer.
+LONG_PARAGRAPH = 20_000
+_WINDOW = 2_000
+_WINDOW_MAX = 32_000
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of one paragraph, trimmed of surrounding whitespace.
 
@@ -70,7 +79,42 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     order, so `text[start:end]` is always exactly the sentence. Where pysbd
     returned something that is not in the text, the rest of the paragraph
     becomes one span rather than a guessed one.
+
+    A paragraph over LONG_PARAGRAPH characters is read through a window: the
+    window's sentences but its last are kept, and the next window starts where
+    that last sentence starts, so pysbd always sees a sentence whole. A window
+    with no boundary grows up to _WINDOW_MAX characters, then is cut at its
+    last space (a run-on "sentence" that long is not a claim anyone can read).
     """
+    if len(text) <= LONG_PARAGRAPH:
+        return _pysbd_spans(text)
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    size = _WINDOW
+    while offset < len(text):
+        window = text[offset : offset + size]
+        pieces = _pysbd_spans(window)
+        if offset + size >= len(text):
+            spans.extend((offset + start, offset + end) for start, end in pieces)
+            break
+        if len(pieces) > 1:
+            spans.extend((offset + start, offset + end) for start, end in pieces[:-1])
+            offset += pieces[-1][0]
+            size = _WINDOW
+        elif size < _WINDOW_MAX:
+            size *= 2
+        else:
+            cut = window.rstrip().rfind(" ") + 1 or len(window)
+            head = window[:cut]
+            lead = len(head) - len(head.lstrip())
+            if head.strip():
+                spans.append((offset + lead, offset + len(head.rstrip())))
+            offset += cut
+            size = _WINDOW
+    return spans
+
+
+def _pysbd_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = 0
     for sentence in _segmenter().segment(text):
