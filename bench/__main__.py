@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import platform
 import pkgutil
+import platform
 import shutil
 import sys
 import tempfile
@@ -136,7 +136,7 @@ def _table(report: dict[str, Any]) -> None:
     for column in ("figure", "value"):
         table.add_column(column)
     for key, value in report.items():
-        if isinstance(value, float | int) and not isinstance(value, bool) or value is None:
+        if (isinstance(value, float | int) and not isinstance(value, bool)) or value is None:
             table.add_row(key, "—" if value is None else f"{value:g}")
     console = Console()
     console.print(table)
@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--only", nargs="*", metavar="MODULE", help="run only these modules (e.g. fold_bench)")
+    parser.add_argument(
+        "--only", nargs="*", metavar="MODULE", help="run only these modules (e.g. fold_bench)"
+    )
     args = parser.parse_args(argv)
     # Scratch files on the project's disk (fsync is real there), and a
     # segmentation cache of the run's own, removed afterwards.

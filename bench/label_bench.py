@@ -68,8 +68,8 @@ def _fsync_floor(folder: Path, size: int, count: int) -> list[float]:
 
 def run(quick: bool) -> dict[str, float]:
     """label_p50_ms and label_p99_ms over 500 labels, with the fsync floor."""
-    from annotate.segment import default_claims
     from annotate.corpus import load_article
+    from annotate.segment import default_claims
 
     folder = scratch("label")
     try:

@@ -260,7 +260,7 @@ def test_event_reader_never_raises_on_bad_lines(tmp_path: Path, lines: list[byte
     for problem in result.problems:
         assert str(problem).startswith(f"{path}:") and problem.message
     # The validate command goes through the same events without a traceback.
-    problems, summary = validate([], tmp_path, None)
+    _, summary = validate([], tmp_path, None)
     assert "annotation files" in summary
 
 

@@ -178,7 +178,9 @@ class AnnotateScreen(Screen[None]):
             self._header_shown = header
             self.query_one("#header", Static).update(
                 Content.from_markup(
-                    "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled$segmenting",
+                    # Progress first: on an 80-column terminal a long title is
+                    # cut with an ellipsis, and the count must stay visible.
+                    "[b]$done[/b]/$total labelled$segmenting  [b]$title[/b]  [dim]$outlet $date[/dim]",
                     title=article.title,
                     outlet=article.meta_text("outlet") or article.meta_text("author"),
                     date=article.meta_text("date"),
