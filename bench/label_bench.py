@@ -47,7 +47,7 @@ async def _label_times(article: Path, annotations: Path, count: int) -> tuple[li
         line_size = (annotations / "bench.jsonl").stat().st_size // max(1, len(app.events))
         app.exit()
 
-    await app.run_async(headless=True, size=(100, 30), auto_pilot=drive)  # type: ignore[arg-type]
+    await app.run_async(headless=True, size=(100, 30), auto_pilot=drive)
     return times, line_size
 
 

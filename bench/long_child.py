@@ -25,7 +25,7 @@ async def main(article: Path, annotations: Path, steps: int) -> dict[str, float]
     app = make_app([article], "bench", annotations)
     figures: dict[str, float] = {}
 
-    async def drive(pilot: Pilot[None]) -> None:
+    async def drive(pilot: Pilot[object]) -> None:
         while not (isinstance(app.screen, AnnotateScreen) and app.screen.is_mounted):
             await asyncio.sleep(0)
         screen = app.screen
@@ -41,7 +41,12 @@ async def main(article: Path, annotations: Path, steps: int) -> dict[str, float]
             if not 0 <= before + step < len(screen.session.claims):
                 break
             key = "j" if step > 0 else "k"
-            times.append(await timed_key(pilot, key, lambda b=before, s=step: screen.cursor == b + s))
+            target = before + step
+
+            def arrived(target: int = target) -> bool:
+                return bool(screen.cursor == target)
+
+            times.append(await timed_key(pilot, key, arrived))
         figures["steps"] = len(times)
         figures["step_times"] = times  # type: ignore[assignment]
         while screen.session.segmenting:

@@ -45,7 +45,7 @@ def main(argv: list[str]) -> None:
         app.screen._on_timer_update()  # the first full frame, as for every step timed
         app.exit()
 
-    app.run(headless=True, size=(100, 30), auto_pilot=exit_when_ready)  # type: ignore[arg-type]
+    app.run(headless=True, size=(100, 30), auto_pilot=exit_when_ready)
 
 
 if __name__ == "__main__":
