@@ -1,4 +1,4 @@
-"""Build tests/data/attribution_dev.jsonl from the hand-written attribution_dev.yaml.
+"""Build tests/data/attribution_{dev,heldout}.jsonl from the hand-written YAML beside them.
 
 The YAML names each span by its text in context (`⟦span⟧` inside a string that
 occurs exactly once in the claim's paragraph); this script finds the body
@@ -28,13 +28,18 @@ if str(ROOT) not in sys.path:
 from annotate.corpus import Article, discover  # noqa: E402
 from annotate.segment import default_claims  # noqa: E402
 
-SPEC = ROOT / "tests" / "data" / "attribution_dev.yaml"
-OUTPUT = ROOT / "tests" / "data" / "attribution_dev.jsonl"
+DATA = ROOT / "tests" / "data"
+SETS = {"attribution_dev": "development set", "attribution_heldout": "held-out set"}
 CORPUS = ROOT / "corpus"
 
 
 def locate(article: Article, paragraph: int, marked: str) -> dict[str, Any]:
-    """The body span written as `context ⟦span⟧ context`, unique in the paragraph."""
+    """The body span written as `context ⟦span⟧ context`, unique in the paragraph.
+
+    A leading "¶-1:" looks in the previous paragraph instead.
+    """
+    if marked.startswith("¶-1:"):
+        marked, paragraph = marked[4:], paragraph - 1
     if marked.count("⟦") != 1 or marked.count("⟧") != 1:
         raise ValueError(f"{article.article_id}: {marked!r} needs exactly one ⟦span⟧")
     before, rest = marked.split("⟦")
@@ -50,9 +55,9 @@ def locate(article: Article, paragraph: int, marked: str) -> dict[str, Any]:
     return {"start": start, "end": end, "text": inner}
 
 
-def build() -> list[dict[str, Any]]:
-    """Every labelled claim of the spec, with body offsets."""
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+def build(name: str = "attribution_dev") -> list[dict[str, Any]]:
+    """Every labelled claim of `tests/data/<name>.yaml`, with body offsets."""
+    spec = yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
     articles = {item.article_id: item.load() for item in discover([CORPUS])}
     records: list[dict[str, Any]] = []
     for article_id, claims in spec.items():
@@ -90,10 +95,12 @@ def encode(records: list[dict[str, Any]]) -> bytes:
 
 
 def main() -> int:
-    """Write the JSONL and say how many claims it holds."""
-    records = build()
-    OUTPUT.write_bytes(encode(records))
-    print(f"{OUTPUT.relative_to(ROOT)}: {len(records)} claims", file=sys.stderr)
+    """Write each set's JSONL and say how many claims it holds."""
+    for name in SETS:
+        records = build(name)
+        output = DATA / f"{name}.jsonl"
+        output.write_bytes(encode(records))
+        print(f"{output.relative_to(ROOT)}: {len(records)} claims", file=sys.stderr)
     return 0
 
 
