@@ -32,10 +32,11 @@ claims it shows without analysing the whole article.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -45,30 +46,48 @@ from annotate.store import Event
 
 # -- lexicon --------------------------------------------------------------------
 
+
+def _words(text: str) -> list[str]:
+    """The whitespace-separated words of a lexicon block."""
+    return text.split()
+
+
 TEXTACY_REPORTING_VERBS = frozenset(
-    """according accuse acknowledge add admit agree allege announce argue ask assert believe blame
-    charge cite claim complain concede conclude confirm contend criticize declare decline deny describe
-    disagree disclose estimate explain fear hope insist maintain mention note observe order predict
-    promise recall recommend reply report say state stress suggest tell testify think urge warn worry
-    write""".split()
+    _words(
+        """
+        according accuse acknowledge add admit agree allege announce argue ask assert believe blame
+        charge cite claim complain concede conclude confirm contend criticize declare decline deny
+        describe disagree disclose estimate explain fear hope insist maintain mention note observe order
+        predict promise recall recommend reply report say state stress suggest tell testify think urge
+        warn worry write
+        """
+    )
 )
 NEWSWIRE_ADDITIONS = frozenset(
-    """affirm assure boast brand call caution characterize comment contest contradict counter dismiss
-    dispute editorialize emphasize hint indicate inform label point quote rebut recount refute reiterate
-    reject remark respond retort reveal speculate tweet underline vow""".split()
+    _words(
+        """
+        affirm assure boast brand call caution characterize comment contest contradict counter dismiss
+        dispute editorialize emphasize hint indicate inform label point quote rebut recount refer refute
+        reiterate reject remark respond retort reveal speculate tweet underline vow
+        """
+    )
 )
 # Verbs that often mean something else ("adds to", "hopes to", "called off")
 # count only with a reported complement: "that", a colon, a quotation mark,
 # "as" for describe-like verbs, or in the attribution slot after a quotation
 # or at the end of a clause (", Reuters reported.").
 WEAK_LEMMAS = frozenset(
-    """add agree ask believe blame brand call caution characterize cite comment conclude contest counter
-    decline describe disagree estimate fear hint hope indicate inform label maintain mention note observe
-    order predict promise recall recommend recount reject remark respond speculate suggest think underline
-    urge vow worry write dismiss boast""".split()
+    _words(
+        """
+        add agree ask believe blame brand call caution characterize cite comment conclude contest
+        counter decline describe disagree estimate fear hint hope indicate inform label maintain mention
+        note observe order predict promise recall recommend recount refer reject remark respond
+        speculate suggest think underline urge vow worry write dismiss boast
+        """
+    )
 )
 # "as" completes these: "described the threat as a blunder".
-_AS_LEMMAS = frozenset({"describe", "label", "call", "brand", "characterize", "dismiss"})
+_AS_LEMMAS = frozenset({"describe", "label", "call", "brand", "characterize", "dismiss", "refer"})
 # Phrasal reporting verbs: the particle is part of the cue.
 _PHRASAL = {"point": "out", "call": "for"}
 _IRREGULAR = {
@@ -77,21 +96,41 @@ _IRREGULAR = {
     "think": ("thinks", "thought", "thought", "thinking"),
     "write": ("writes", "wrote", "written", "writing"),
 }
-_DOUBLING = frozenset({"admit", "rebut", "regret", "commit", "omit", "submit", "permit", "refer"})
+_DOUBLING = frozenset({"admit", "rebut", "regret", "commit", "omit", "submit", "permit", "refer", "prefer"})
 
 DISPUTE_LEMMAS = frozenset({"deny", "refute", "rebut", "contradict", "dispute", "disavow"})
 # These dispute a claim only when their object is one: "rejected the claims",
 # not "rejected the offer".
 DISPUTE_WITH_OBJECT = frozenset({"reject", "dismiss", "contest", "challenge", "question"})
-_CLAIM_NOUNS = re.compile(
+_CLAIM_OBJECT = re.compile(
+    r"\s+(?:(?:the|these|those|such|his|her|their|its|all|any|earlier)\s+){0,2}"
     r"(?:claims?|reports?|allegations?|accusations?|charges?|accounts?|version|statements?|figures?"
     r"|assertions?|suggestions?|speculation|rumou?rs?|story|stories)\b",
+    re.IGNORECASE,
+)
+# "Rebels deny the claim": a denial in the next sentence that names what the
+# claim is (not "denied the charges", which contests something else).
+_CONTESTED = re.compile(
+    r"\s+(?:(?:the|this|that|these|those|such|their|his|her|its|government's|army's)\s+){1,2}"
+    r"(?:claims?|reports?|accounts?|versions?(?:\s+of\s+events)?|statements?|assertions?)\b",
     re.IGNORECASE,
 )
 CONFIRMATION_LEMMAS = frozenset({"confirm", "verify", "corroborate"})
 # Passive forms with no agent ("are believed to", "is said to") hedge a claim.
 HEDGE_PASSIVE_LEMMAS = frozenset(
-    {"say", "believe", "think", "report", "allege", "claim", "rumour", "rumor", "fear", "suspect", "understand"}
+    {
+        "say",
+        "believe",
+        "think",
+        "report",
+        "allege",
+        "claim",
+        "rumour",
+        "rumor",
+        "fear",
+        "suspect",
+        "understand",
+    }
 )
 # Participles used as adjectives ("an alleged plot", "the claimed beheadings").
 HEDGE_ADJECTIVES = frozenset(
@@ -121,6 +160,10 @@ def inflections(lemma: str) -> tuple[str, ...]:
     if lemma.endswith("l") and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
         forms += [lemma + "led", lemma + "ling"]  # British "labelled"
     return tuple(forms)
+
+
+REPORTING_LEMMAS = TEXTACY_REPORTING_VERBS | NEWSWIRE_ADDITIONS
+"""The whole reporting-verb lexicon (lemmas)."""
 
 
 def _build_forms() -> dict[str, str]:
@@ -181,32 +224,68 @@ def sentence_starts(text: str) -> list[int]:
 # -- word classes used by the rules -------------------------------------------------
 
 _DETERMINERS = frozenset(
-    "the a an this that these those his her its their our my your no any some such each every all".split()
+    _words(
+        """
+        the a an this that these those his her its their our my your no any some such each every all
+        """
+    )
 )
 # Modifiers that make an ambiguous word or a participle a noun or adjective
 # ("earlier reports", "the only confirmed battle"), but not "an official said".
 _MODIFIERS = frozenset(
-    """earlier later recent initial first latest conflicting unconfirmed official further press news media
-    similar many several numerous other previous local independent credible false new only both true""".split()
+    _words(
+        """
+        earlier later recent initial first latest conflicting unconfirmed official further press news
+        media similar many several numerous other previous local independent credible false new only
+        both true
+        """
+    )
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you"})
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that", "this"})
 _AUXILIARIES = frozenset(
-    """has have had is are was were be been being will would could can may might should shall must did
-    does do also later earlier then now further already repeatedly publicly privately categorically
-    previously again still once first recently today yesterday however never not flatly strongly
-    reportedly often""".split()
+    _words(
+        """
+        has have had is are was were be been being will would could can may might should shall must did
+        does do also later earlier then now further already repeatedly publicly privately categorically
+        previously again still once first recently today yesterday however never not flatly strongly
+        reportedly often
+        """
+    )
 )
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s", "’s"})
-_NEGATIONS = frozenset({"not", "n't", "never", "no", "unable", "refused", "declined", "without", "cannot"})
+_NEGATIONS = frozenset(
+    {
+        "not",
+        "n't",
+        "never",
+        "no",
+        "unable",
+        "refused",
+        "declined",
+        "without",
+        "cannot",
+        "failing",
+        "failed",
+        "fail",
+    }
+)
 _CLAUSE_STOPS = frozenset(
-    """that which who whom whose what where when while because after before since although though if as
-    but whether unless until so;""".split()
+    _words(
+        """
+        that which who whom whose what where when while because after before since although though if as
+        but whether unless until so;
+        """
+    )
 )
 _INTRO_WORDS = frozenset(
-    """in on at from for with by as after before during speaking describing asked contacted while when
-    although though meanwhile however also according but and yet so since despite following under over
-    through""".split()
+    _words(
+        """
+        in on at from for with by as after before during speaking describing asked contacted while when
+        although though meanwhile however also according but and yet so since despite following under
+        over through
+        """
+    )
 )
 _LEADING_JUNK = frozenset({"but", "and", "yet", "so", "meanwhile", "however", "also", "which", "who", "that"})
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -217,43 +296,77 @@ _TRAILING_TIME = re.compile(
     re.IGNORECASE,
 )
 _TITLES = frozenset(
-    """mr. mrs. ms. dr. prof. gen. lt. col. capt. sgt. maj. cpl. adm. gov. sen. rep. rev. brig. cmdr.
-    president minister general colonel captain sheikh judge senator governor mayor chancellor king queen
-    prince princess pope ambassador commander chief premier sergeant lieutenant major admiral bishop
-    archbishop cardinal imam rabbi""".split()
+    _words(
+        """
+        mr. mrs. ms. dr. prof. gen. lt. col. capt. sgt. maj. cpl. adm. gov. sen. rep. rev. brig. cmdr.
+        president minister general colonel captain sheikh judge senator governor mayor chancellor king
+        queen prince princess pope ambassador commander chief premier sergeant lieutenant major admiral
+        bishop archbishop cardinal imam rabbi
+        """
+    )
 )
 _PERSON_NOUNS = frozenset(
-    """spokesman spokeswoman spokesperson minister official officer leader president aide adviser advisor
-    commander chief businessman businesswoman son daughter wife husband father mother brother sister
-    reporter correspondent journalist director secretary general governor mayor ambassador envoy lawyer
-    attorney doctor witness resident analyst expert member head chairman chairwoman founder owner
-    candidate negotiator activist soldier colonel captain lieutenant sergeant judge prosecutor professor
-    researcher scientist student teacher executive manager worker diplomat cleric priest bishop king queen
-    prince legislator lawmaker senator deputy representative man woman victim survivor eyewitness farmer
-    militant rebel fighter""".split()
+    _words(
+        """
+        spokesman spokeswoman spokesperson minister official officer leader president aide adviser
+        advisor commander chief businessman businesswoman son daughter wife husband father mother
+        brother sister reporter correspondent journalist director secretary general governor mayor
+        ambassador envoy lawyer attorney doctor witness resident analyst expert member head chairman
+        chairwoman founder owner candidate negotiator activist soldier colonel captain lieutenant
+        sergeant judge prosecutor professor researcher scientist student teacher executive manager
+        worker diplomat cleric priest bishop king queen prince legislator lawmaker senator deputy
+        representative man woman victim survivor eyewitness farmer militant rebel fighter
+        """
+    )
 )
 _ORG_WORDS = frozenset(
-    """movement army forces force party front council government ministry times news post press agency
-    valley province region republic nations union guard regiment infantry corps court church university
-    college school company corporation inc ltd bank committee commission organization organisation
-    association institute foundation department office security states state kingdom city county district
-    street road airport congress assembly parliament senate house liberation democracy defense defence
-    justice equality alliance federation group network service services television radio channel centre
-    center hospital police navy mountains river sea ocean island islands gulf strait desert lake coast
-    north south east west northern southern eastern western central islamic twitter facebook internet
-    comments monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december""".split()
+    _words(
+        """
+        movement army forces force party front council government ministry times news post press agency
+        valley province region republic nations union guard regiment infantry corps court church
+        university college school company corporation inc ltd bank committee commission organization
+        organisation association institute foundation department office security states state kingdom
+        city county district street road airport congress assembly parliament senate house liberation
+        democracy defense defence justice equality alliance federation group network service services
+        television radio channel centre center hospital police navy mountains river sea ocean island
+        islands gulf strait desert lake coast north south east west northern southern eastern western
+        central islamic twitter facebook internet comments monday tuesday wednesday thursday friday
+        saturday sunday january february march april may june july august september october november
+        december
+        """
+    )
+)
+# Common nouns that open sentences capitalised ("Police said", "Witnesses told"):
+# sources, but never a person's name.
+_GROUP_WORDS = frozenset(
+    _words(
+        """
+        police officials witnesses rebels residents sources authorities analysts experts troops soldiers
+        militants insurgents protesters critics diplomats doctors investigators prosecutors lawyers
+        activists villagers survivors observers journalists reporters workers students scientists
+        researchers officers officials residents fighters leaders ministers spokesmen
+        """
+    )
 )
 NEWS_AGENCIES = frozenset(
-    """reuters ap afp xinhua interfax tass bloomberg bbc cnn voa npr kyodo yonhap ansa dpa efe irna pti
-    ani wikinews guardian""".split()
+    _words(
+        """
+        reuters ap afp xinhua interfax tass bloomberg bbc cnn voa npr kyodo yonhap ansa dpa efe irna pti
+        ani wikinews guardian
+        """
+    )
 )
 _NAME_PARTICLE = re.compile(r"al|el|bin|ibn|de|da|del|della|di|du|van|von|der|den|la|le")
 _HYPHEN_PARTICLE = re.compile(r"(?:al|el|ad|as)-[A-Z][\w’'-]*")
 _CAP_STOPS = frozenset(
-    """the a an this that these those but and in on at from for with by as after before meanwhile however
-    it he she they we i both several some many one two three four five according speaking describing
-    there his her its their our my your if when while although though because since so yet or nor""".split()
+    _words(
+        """
+        the a an this that these those but and in on at from for with by as after before meanwhile
+        however it he she they we i both several some many one two three four five according speaking
+        describing there his her its their our my your if when while although though because since so
+        yet or nor
+        """
+    )
 )
 _PLURAL_HEAD = re.compile(r"^[a-z][a-z-]*s$")
 _CONTRAST = re.compile(r"^(?:but|however|yet|still|in contrast|by contrast|nevertheless)\b", re.IGNORECASE)
@@ -264,6 +377,7 @@ _STANCE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for kind, pattern in [
         ("dispute", r"\b(?P<t>not (?:a |an )?(?:true|accurate|correct))\b"),
         ("dispute", r"\b(?P<t>untrue|falsely|baseless|unfounded|fabricated|fabrications?)\b"),
+        ("dispute", r"\b(?P<t>incorrectly|wrongly|mistakenly|erroneously)\b"),
         ("dispute", r"\b(?P<t>no (?:truth|evidence|indication|sign|proof))\b"),
         ("dispute", r"\b(?P<t>conflicting (?:reports|accounts|claims|statements|information|versions))\b"),
         ("dispute", r"\b(?P<t>contrary to)\b"),
@@ -393,18 +507,6 @@ class _Local:
     attributions: list[_Attribution]
     stance: list[tuple[int, int, str]]
     mentions: list[_Mention]
-    groups: list[tuple[int, int, str]] = field(default_factory=list)
-
-    def sentence_of(self, offset: int) -> tuple[int, int]:
-        """The (start, end) of the sentence holding `offset`."""
-        start, end = 0, len(self.text)
-        for begin in self.sentences:
-            if begin <= offset:
-                start = begin
-            else:
-                end = begin
-                break
-        return start, end
 
 
 def _is_upper_word(token: _Token) -> bool:
@@ -414,14 +516,24 @@ def _is_upper_word(token: _Token) -> bool:
 # Words that are nouns as often as verbs: their base and -s forms count as verbs
 # only after a subject-like word ("the rebels claim", "Colombant reports").
 _AMBIGUOUS_LEMMAS = frozenset(
-    """report claim note state order estimate charge fear hope promise comment remark quote tweet counter
-    label brand call dispute contest question challenge answer reply dismiss""".split()
+    _words(
+        """
+        report claim note state order estimate charge fear hope promise comment remark quote tweet
+        counter label brand call dispute contest question challenge answer reply dismiss
+        """
+    )
 )
 _VERB_BEFORE = frozenset(
-    """he she they we i you who which that it to will would could can may might must should shall did
-    does do also now still later often repeatedly further again then never""".split()
+    _words(
+        """
+        he she they we i you who which that it to will would could can may might must should shall did
+        does do also now still later often repeatedly further again then never
+        """
+    )
 )
-_PREPOSITIONS = frozenset({"for", "of", "in", "with", "without", "from", "by", "on", "at", "into", "after", "before"})
+_PREPOSITIONS = frozenset(
+    {"for", "of", "in", "with", "without", "from", "by", "on", "at", "into", "after", "before"}
+)
 
 
 def _noun_use(tokens: list[_Token], i: int, lemma: str) -> bool:
@@ -511,6 +623,22 @@ def _inside(quotes: list[_Quote], offset: int) -> bool:
     return any(q.content[0] <= offset < q.content[1] for q in quotes)
 
 
+_LY_NOUNS = frozenset(
+    _words(
+        """
+        family assembly ally rally supply monopoly anomaly reply bully fly jelly belly
+        """
+    )
+)
+
+
+def _adverb(word: str) -> bool:
+    """An -ly adverb between a subject and its verb ("Lavrov incorrectly said")."""
+    return (
+        word.islower() and word.isalpha() and word.endswith("ly") and len(word) > 4 and word not in _LY_NOUNS
+    )
+
+
 def _trim_phrase(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Trim a candidate source phrase: junk words, time adjuncts, punctuation."""
     while True:
@@ -531,7 +659,7 @@ def _trim_phrase(text: str, start: int, end: int) -> tuple[int, int] | None:
             continue
         words = piece.split()
         last = words[-1].lower().strip(",")
-        if len(words) > 1 and last in _AUXILIARIES:
+        if len(words) > 1 and (last in _AUXILIARIES or _adverb(words[-1])):
             end = start + len(piece) - len(words[-1])
             continue
         break
@@ -540,10 +668,12 @@ def _trim_phrase(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _subject_before(local_text: str, tokens: list[_Token], i: int, cue_positions: set[int]) -> tuple[int, int] | None:
+def _subject_before(
+    local_text: str, tokens: list[_Token], i: int, cue_positions: set[int]
+) -> tuple[int, int] | None:
     """The subject noun phrase left of the reporting verb at token `i`."""
     j = i - 1
-    while j >= 0 and tokens[j].low in _AUXILIARIES:
+    while j >= 0 and (tokens[j].low in _AUXILIARIES or (j > 0 and _adverb(tokens[j].text))):
         j -= 1
     end_token = j
     k = j
@@ -591,7 +721,9 @@ def _subject_before(local_text: str, tokens: list[_Token], i: int, cue_positions
     return _trim_phrase(local_text, *chosen)
 
 
-def _phrase_after(local_text: str, tokens: list[_Token], i: int, stop_at_preposition: bool = True) -> tuple[int, int] | None:
+def _phrase_after(
+    local_text: str, tokens: list[_Token], i: int, stop_at_preposition: bool = True
+) -> tuple[int, int] | None:
     """The noun phrase right after token `i` (an inverted subject or "according to X")."""
     j = i + 1
     if j >= len(tokens):
@@ -603,7 +735,21 @@ def _phrase_after(local_text: str, tokens: list[_Token], i: int, stop_at_preposi
         return None
     end = j
     k = j
-    prepositions = {"in", "on", "at", "from", "by", "to", "during", "after", "before", "with", "who", "which", "that"}
+    prepositions = {
+        "in",
+        "on",
+        "at",
+        "from",
+        "by",
+        "to",
+        "during",
+        "after",
+        "before",
+        "with",
+        "who",
+        "which",
+        "that",
+    }
     while k < len(tokens) and k - j < 14:
         token = tokens[k]
         if token.low in {",", ".", ";", ":", "!", "?", "—", "–", "(", ")"} or token.text in QUOTE_MARKS:
@@ -617,7 +763,9 @@ def _phrase_after(local_text: str, tokens: list[_Token], i: int, stop_at_preposi
     return _trim_phrase(local_text, first.start, tokens[end].end)
 
 
-def _analyse_attributions(text: str, tokens: list[_Token], quotes: list[_Quote]) -> tuple[list[_Attribution], list[tuple[int, int, str]]]:
+def _analyse_attributions(
+    text: str, tokens: list[_Token], quotes: list[_Quote], starts: list[int]
+) -> tuple[list[_Attribution], list[tuple[int, int, str]]]:
     attributions: list[_Attribution] = []
     stance: list[tuple[int, int, str]] = []
     positions: dict[int, int] = {}  # token index -> attribution index
@@ -639,9 +787,15 @@ def _analyse_attributions(text: str, tokens: list[_Token], quotes: list[_Quote])
         lemma = VERB_FORMS.get(token.low)
         if lemma is None:
             continue
-        if token.low in HEDGE_ADJECTIVES and i > 0 and tokens[i - 1].low in _DETERMINERS | _MODIFIERS:
-            stance.append((token.start, token.end, "hedge"))
+        if (
+            token.low in HEDGE_ADJECTIVES
+            and i > 0
+            and (tokens[i - 1].low in _DETERMINERS | _MODIFIERS or _noun_use(tokens, i, lemma))
+        ):
+            stance.append((token.start, token.end, "hedge"))  # "an alleged plot", "for alleged crimes"
             continue
+        if _is_upper_word(token) and i > 0 and tokens[i - 1].text[:1].isalnum():
+            continue  # a capitalised word mid-sentence is a name: "the U.S. State Department"
         if _noun_use(tokens, i, lemma):
             if lemma in CONFIRMATION_LEMMAS and token.low.endswith("ed"):
                 stance.append((token.start, token.end, "confirmation"))
@@ -654,27 +808,26 @@ def _analyse_attributions(text: str, tokens: list[_Token], quotes: list[_Quote])
         end = tokens[i + 1].end if has_particle else token.end
         passive = token.low.endswith(("ed", "said", "told", "thought", "written")) and _passive(tokens, i)
         by_agent = passive and i + 1 < len(tokens) and tokens[i + 1].low == "by"
-        if lemma in DISPUTE_LEMMAS and not negated:
+        disputes = lemma in DISPUTE_LEMMAS or (
+            lemma in DISPUTE_WITH_OBJECT and _CLAIM_OBJECT.match(text, end)
+        )
+        if disputes and not negated:
             stance.append((token.start, end, "dispute"))
-        elif lemma in DISPUTE_WITH_OBJECT and not negated:
-            window = text[end : end + 40]
-            if re.match(r"\s+(?:(?:the|these|those|such|his|her|their|its|all|any|earlier)\s+){0,2}", window):
-                rest = re.sub(r"^\s+(?:(?:the|these|those|such|his|her|their|its|all|any|earlier)\s+){0,2}", "", window)
-                if _CLAIM_NOUNS.match(rest):
-                    stance.append((token.start, end, "dispute"))
         if lemma in CONFIRMATION_LEMMAS:
             stance.append((token.start, token.end, "hedge" if negated else "confirmation"))
         if passive and not by_agent:
             if lemma in HEDGE_PASSIVE_LEMMAS:
                 stance.append((token.start, token.end, "hedge"))
             continue
-        if lemma in DISPUTE_WITH_OBJECT and lemma not in TEXTACY_REPORTING_VERBS | NEWSWIRE_ADDITIONS:
-            continue
+        if lemma not in REPORTING_LEMMAS:
+            continue  # "challenge", "question": stance only
         if lemma == "tell" and i + 1 < len(tokens) and tokens[i + 1].low in {"to", "lies"}:
             continue  # "told to evacuate" is an order, "telling lies" is not a report
         if token.low == "said" and i + 1 < len(tokens) and tokens[i + 1].low == "to":
             continue
-        if (lemma in WEAK_LEMMAS and not has_particle) and not _has_complement(tokens, i, lemma, opening, closing):
+        if (lemma in WEAK_LEMMAS and not has_particle) and not _has_complement(
+            tokens, i, lemma, opening, closing
+        ):
             continue
         if negated:
             continue  # "have not announced" attributes nothing
@@ -712,12 +865,11 @@ def _analyse_attributions(text: str, tokens: list[_Token], quotes: list[_Quote])
             if subject is not None and text[subject[0] : subject[1]].lower() in {"that", "it"}:
                 subject = None
         attribution.source = subject
-        del token
     # Participles and coordinated verbs share the subject of a neighbour in the sentence.
     for index, attribution in enumerate(attributions):
         if attribution.source is not None or attribution.kind != "verb":
             continue
-        sentence = _sentence_span(text, attribution.cue[0])
+        sentence = _sentence_span(starts, len(text), attribution.cue[0])
         neighbours = [
             other
             for other in attributions[:index][::-1] + attributions[index + 1 :]
@@ -732,26 +884,21 @@ def _quote_closes_at(quotes: list[_Quote], offset: int) -> bool:
     return any(q.close_mark == offset for q in quotes)
 
 
-def _sentence_span(text: str, offset: int) -> tuple[int, int]:
-    starts = sentence_starts(text)
-    start, end = 0, len(text)
-    for begin in starts:
-        if begin <= offset:
-            start = begin
-        else:
-            end = begin
-            break
-    return start, end
+def _sentence_span(starts: list[int], length: int, offset: int) -> tuple[int, int]:
+    """The (start, end) of the sentence holding `offset`, from the sentence starts."""
+    index = bisect.bisect_right(starts, offset) - 1
+    return starts[max(0, index)], starts[index + 1] if index + 1 < len(starts) else length
 
 
-def _attribute_quotes(text: str, tokens: list[_Token], quotes: list[_Quote], attributions: list[_Attribution]) -> None:
+def _attribute_quotes(
+    text: str, starts: list[int], quotes: list[_Quote], attributions: list[_Attribution]
+) -> None:
     """Give each quotation its speaker: the attribution after it, the verb before it, or the previous speaker."""
     previous_speaker: int | None = None
     for quote in quotes:
         chosen: int | None = None
         if quote.close_mark is not None:
-            sentence_end = _sentence_span(text, quote.close_mark)[1]
-            after = text[quote.close_mark + 1 : sentence_end]
+            sentence_end = _sentence_span(starts, len(text), quote.close_mark)[1]
             for index, attribution in enumerate(attributions):
                 start = attribution.cue[0]
                 if (
@@ -762,9 +909,8 @@ def _attribute_quotes(text: str, tokens: list[_Token], quotes: list[_Quote], att
                 ):
                     chosen = index
                     break
-            del after
         if chosen is None and quote.open_mark is not None:
-            sentence_start = _sentence_span(text, quote.open_mark)[0]
+            sentence_start = _sentence_span(starts, len(text), quote.open_mark)[0]
             before = [
                 index
                 for index, attribution in enumerate(attributions)
@@ -772,16 +918,17 @@ def _attribute_quotes(text: str, tokens: list[_Token], quotes: list[_Quote], att
             ]
             if before:
                 chosen = before[-1]
-        if chosen is None and quote.open_mark is not None and previous_speaker is not None:
-            # A quotation that opens a sentence with no verb of its own continues the last speaker.
-            if _sentence_span(text, quote.open_mark)[0] >= quote.open_mark - 1:
-                chosen = previous_speaker
-        if chosen is None and quote.open_mark is None:
-            chosen = None
+        # A quotation that opens a sentence with no verb of its own continues the last speaker.
+        if (
+            chosen is None
+            and quote.open_mark is not None
+            and previous_speaker is not None
+            and _sentence_span(starts, len(text), quote.open_mark)[0] >= quote.open_mark - 1
+        ):
+            chosen = previous_speaker
         quote.speaker = chosen
         if chosen is not None:
             previous_speaker = chosen
-    del tokens
 
 
 def _person_mentions(text: str, tokens: list[_Token], attributions: list[_Attribution]) -> list[_Mention]:
@@ -798,13 +945,15 @@ def _person_mentions(text: str, tokens: list[_Token], attributions: list[_Attrib
         k = i + 1
         while k < len(tokens) and text[tokens[k - 1].end : tokens[k].start] == " ":
             nxt = tokens[k]
-            if _is_upper_word(nxt) or _HYPHEN_PARTICLE.fullmatch(nxt.text):
-                run.append(k)
-            elif (
-                _NAME_PARTICLE.fullmatch(nxt.low)
-                and k + 1 < len(tokens)
-                and _is_upper_word(tokens[k + 1])
-                and text[nxt.end : tokens[k + 1].start] == " "
+            if (
+                _is_upper_word(nxt)
+                or _HYPHEN_PARTICLE.fullmatch(nxt.text)
+                or (
+                    _NAME_PARTICLE.fullmatch(nxt.low)
+                    and k + 1 < len(tokens)
+                    and _is_upper_word(tokens[k + 1])
+                    and text[nxt.end : tokens[k + 1].start] == " "
+                )
             ):
                 run.append(k)
             else:
@@ -825,6 +974,8 @@ def _person_mentions(text: str, tokens: list[_Token], attributions: list[_Attrib
         lows = [w.low.removesuffix("'s").removesuffix("’s") for w in words]
         if any(w in _ORG_WORDS for w in lows) or lows[0] in NEWS_AGENCIES:
             continue
+        if len(lows) == 1 and (lows[0] in _GROUP_WORDS or lows[0] in _PERSON_NOUNS or lows[0] in _TITLES):
+            continue
         if any(w.text.isupper() and len(w.text.strip(".")) > 1 for w in words):
             continue  # acronyms: UFDD, U.S.
         start, end = words[0].start, words[-1].end
@@ -833,7 +984,7 @@ def _person_mentions(text: str, tokens: list[_Token], attributions: list[_Attrib
             if name.endswith(suffix):
                 name, end = name[: -len(suffix)], end - len(suffix)
         speaker = any(s[0] <= start and end == s[1] for s in sources)
-        before = text[: start].rstrip()
+        before = text[:start].rstrip()
         after = text[end:].lstrip()
         appositive = False
         if before.endswith(","):
@@ -845,7 +996,9 @@ def _person_mentions(text: str, tokens: list[_Token], attributions: list[_Attrib
         if after.startswith(","):
             segment = after[1:].split(",")[0].lower().split()[:6]
             if segment and segment[0] in {"a", "an", "the", "one", "who", "himself", "herself", "another"}:
-                appositive = appositive or any(w in _PERSON_NOUNS or w.rstrip("s") in _PERSON_NOUNS for w in segment)
+                appositive = appositive or any(
+                    w in _PERSON_NOUNS or w.rstrip("s") in _PERSON_NOUNS for w in segment
+                )
         named = before.lower().endswith((" named", " called")) or before.lower() in {"named", "called"}
         copula = re.match(r"(?:is|was)\s+(?:the|a|an)\s+(\w+)", after)
         is_person = copula is not None and copula.group(1).lower() in _PERSON_NOUNS
@@ -861,22 +1014,15 @@ def _person_mentions(text: str, tokens: list[_Token], attributions: list[_Attrib
 def _local(text: str) -> _Local:
     """Everything about a paragraph that depends on its text alone."""
     tokens = _tokens(text)
+    starts = sentence_starts(text)
     quotes = _pair_quotes(text)
-    attributions, stance = _analyse_attributions(text, tokens, quotes)
-    _attribute_quotes(text, tokens, quotes, attributions)
+    attributions, stance = _analyse_attributions(text, tokens, quotes, starts)
+    _attribute_quotes(text, starts, quotes, attributions)
     for kind, pattern in _STANCE_PATTERNS:
         for match in pattern.finditer(text):
             stance.append((match.start("t"), match.end("t"), kind))
     mentions = _person_mentions(text, tokens, attributions)
-    groups = []
-    for attribution in attributions:
-        if attribution.source is None:
-            continue
-        phrase = text[attribution.source[0] : attribution.source[1]]
-        head = phrase.split()[-1]
-        if _PLURAL_HEAD.match(head) and phrase.lower() not in _PRONOUNS:
-            groups.append((attribution.source[0], attribution.source[1], phrase))
-    return _Local(text, sentence_starts(text), quotes, attributions, sorted(set(stance)), mentions, groups)
+    return _Local(text, starts, quotes, attributions, sorted(set(stance)), mentions)
 
 
 # -- an article: pronouns resolved over a window of paragraphs ----------------------------
@@ -998,27 +1144,31 @@ class ArticleAttribution:
         base = self.article.paragraph_starts[index]
         text = local.text
         start, end = claim.start - base, claim.end - base
-        cues: list[tuple[int, int, str]] = []
-        chosen: _Attribution | None = None
+        cues: list[tuple[int, int, str]] = []  # body offsets
+        chosen: tuple[_Attribution, _Resolved, int] | None = None
         for attribution in local.attributions:
             if start <= attribution.cue[0] < end:
-                cues.append((*attribution.cue, attribution.kind))
+                cues.append((base + attribution.cue[0], base + attribution.cue[1], attribution.kind))
                 if chosen is None and not attribution.inside_quote and attribution.source is not None:
-                    chosen = attribution
-        quote_speaker: _Attribution | None = None
+                    chosen = (attribution, resolved, base)
+        quote_speaker: tuple[_Attribution, _Resolved, int] | None = None
         for quote in local.quotes:
-            if quote.content[0] < end and start < quote.content[1] + 1:
-                for mark in (quote.open_mark, quote.close_mark):
-                    if mark is not None:
-                        cues.append((mark, mark + 1, "quote"))
-                if quote.speaker is not None:
-                    speaker = local.attributions[quote.speaker]
-                    cues.append((*speaker.cue, speaker.kind))
-                    if quote_speaker is None and speaker.source is not None:
-                        quote_speaker = speaker
+            if not (quote.content[0] < end and start < quote.content[1] + 1):
+                continue
+            for mark in (quote.open_mark, quote.close_mark):
+                if mark is not None:
+                    cues.append((base + mark, base + mark + 1, "quote"))
+            speaker = self._speaker(index, quote)
+            if speaker is not None:
+                attribution, owner, owner_base = speaker
+                cues.append(
+                    (owner_base + attribution.cue[0], owner_base + attribution.cue[1], attribution.kind)
+                )
+                if quote_speaker is None and attribution.source is not None:
+                    quote_speaker = speaker
         if chosen is None:
             chosen = quote_speaker
-        stance = [(s, e, kind) for s, e, kind in local.stance if start <= s < end]
+        stance = [(base + s, base + e, kind) for s, e, kind in local.stance if start <= s < end]
         following = self._next_sentence(local, end)
         if following is not None:
             next_start, next_end = following
@@ -1026,22 +1176,46 @@ class ArticleAttribution:
             for s, e, kind in local.stance:
                 if kind != "dispute" or not next_start <= s < next_end:
                     continue
-                if contrast or _CLAIM_NOUNS.match(re.sub(r"^\s*(?:the|this|that|these|those)\s+", "", text[e : e + 30])):
-                    stance.append((s, e, kind))
+                if contrast or _CONTESTED.match(text[e : e + 40]):
+                    stance.append((base + s, base + e, kind))
+        hedges = [(s, e) for s, e, kind in stance if kind == "hedge"]
+        stance = [
+            c for c in stance if c[2] != "confirmation" or not any(c[0] < e and s < c[1] for s, e in hedges)
+        ]
         cues.extend(stance)
         source: Span | None = None
         source_resolved: str | None = None
-        if chosen is not None and chosen.source is not None:
-            s, e = chosen.source
-            source = Span(base + s, base + e, text[s:e])
-            source_resolved = resolved.resolved.get(s)
-        unique = sorted(set(cues))
-        cue_objects = tuple(Cue(base + s, base + e, text[s:e], kind) for s, e, kind in unique)
+        if chosen is not None and chosen[0].source is not None:
+            attribution, owner, owner_base = chosen
+            s, e = attribution.source  # type: ignore[misc]
+            source = Span(owner_base + s, owner_base + e, owner.local.text[s:e])
+            source_resolved = owner.resolved.get(s)
+        body = self.article.body
+        cue_objects = tuple(Cue(s, e, body[s:e], kind) for s, e, kind in sorted(set(cues)))
         label, reason = suggested_label_for(cue_objects, source, source_resolved, labels)
         return Suggestion(
-            index, claim.start, claim.end, self.article.body[claim.start : claim.end],
+            index, claim.start, claim.end, body[claim.start : claim.end],
             cue_objects, source, source_resolved, label, reason,
-        )
+        )  # fmt: skip
+
+    def _speaker(self, index: int, quote: _Quote) -> tuple[_Attribution, _Resolved, int] | None:
+        """Who a quotation is attributed to, with the paragraph that says so.
+
+        A paragraph that opens with a quotation attributed nowhere in it
+        continues the speaker of the previous paragraph (news convention).
+        """
+        resolved = self._resolve(index)
+        if quote.speaker is not None:
+            return resolved.local.attributions[quote.speaker], resolved, self.article.paragraph_starts[index]
+        if quote.open_mark != 0 or index == 0:
+            return None
+        if any(not a.inside_quote for a in resolved.local.attributions):
+            return None
+        previous = self._resolve(index - 1)
+        candidates = [a for a in previous.local.attributions if not a.inside_quote and a.source is not None]
+        if not candidates:
+            return None
+        return candidates[-1], previous, self.article.paragraph_starts[index - 1]
 
     @staticmethod
     def _next_sentence(local: _Local, after: int) -> tuple[int, int] | None:
@@ -1056,7 +1230,9 @@ class ArticleAttribution:
         """Source phrases and resolved names in the paragraphs around `paragraph`, nearest first."""
         order = [paragraph]
         for step in range(1, reach + 1):
-            order += [p for p in (paragraph - step, paragraph + step) if 0 <= p < len(self.article.paragraphs)]
+            order += [
+                p for p in (paragraph - step, paragraph + step) if 0 <= p < len(self.article.paragraphs)
+            ]
         found: list[str] = []
         for index in order:
             resolved = self._resolve(index)
@@ -1130,7 +1306,9 @@ def attribution_for(article: Article) -> ArticleAttribution:
     return found
 
 
-def suggest_article(article: Article, claims: Iterable[Claim], labels: Iterable[str] | None = None) -> list[Suggestion]:
+def suggest_article(
+    article: Article, claims: Iterable[Claim], labels: Iterable[str] | None = None
+) -> list[Suggestion]:
     """A suggestion for each claim, in order."""
     detector = attribution_for(article)
     names = list(labels) if labels is not None else None
