@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
@@ -30,8 +30,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 16
 NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("j,down", "next_claim", "Next", id="claim.next", tooltip="Next claim"),
     Binding("k,up", "previous_claim", "Prev", id="claim.previous", tooltip="Previous claim"),
-    Binding("J", "next_paragraph", "Next ¶", id="paragraph.next", show=False),
-    Binding("K", "previous_paragraph", "Prev ¶", id="paragraph.previous", show=False),
+    Binding("J", "next_paragraph", "Next ¶", id="paragraph.next"),
+    Binding("K", "previous_paragraph", "Prev ¶", id="paragraph.previous"),
     Binding("x", "label_not_a_claim", "Not a claim", id="label.not_a_claim"),
     Binding("s", "source", "Source", id="claim.source", tooltip="Who the claim is attributed to"),
     Binding("n", "note", "Note", id="claim.note"),
@@ -39,7 +39,7 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("M", "split", "Split", id="claim.split", tooltip="Split at a word boundary"),
     Binding("u,ctrl+z", "undo", "Undo", id="undo", tooltip="Undo the last change"),
     Binding("tab", "next_unlabelled", "Unlabelled", id="claim.next_unlabelled", priority=True),
-    Binding("o", "next_article", "Next article", id="article.next", show=False),
+    Binding("o", "next_article", "Next article", id="article.next"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),
 ]
@@ -76,10 +76,13 @@ class AnnotateScreen(Screen[None]):
         first = session.next_unlabelled()
         self.cursor = cursor if cursor is not None else (first if first is not None else 0)
         self.status = Content("")
-        # Label keys come from the schema, so they are bound per instance
-        # (Textual is pinned, so this private hook is stable for us).
-        for binding in Binding.make_bindings(label_bindings(session.schema)):
-            self._bindings._add_binding(binding)
+        # Label keys come from the schema, so they are bound per instance, and
+        # first, so the footer shows them first (Textual is pinned, so this
+        # private hook is stable for us).
+        bindings = BindingsMap(label_bindings(session.schema))
+        for _, binding in self._bindings:
+            bindings._add_binding(binding)
+        self._bindings = bindings
 
     @property
     def annotate_app(self) -> AnnotateApp:
@@ -91,7 +94,9 @@ class AnnotateScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, article and outline, claim panel, footer."""
-        yield Static(id="header")
+        with Horizontal(id="header"):
+            yield Static(id="title")
+            yield Static(id="progress")
         with Horizontal(id="main"):
             yield ArticleView(self.session, id="article")
             yield Outline(self.session, id="outline")
@@ -128,15 +133,16 @@ class AnnotateScreen(Screen[None]):
         session = self.session
         article = session.article
         done, total = session.progress
-        self.query_one("#header", Static).update(
+        self.query_one("#title", Static).update(
             Content.from_markup(
-                "[b]$title[/b]  [dim]$outlet $date[/dim]  [b]$done[/b]/$total labelled",
+                "[b]$title[/b]  [dim]$outlet $date[/dim]",
                 title=article.title,
                 outlet=article.meta_text("outlet") or article.meta_text("author"),
                 date=article.meta_text("date"),
-                done=str(done),
-                total=str(total),
             )
+        )
+        self.query_one("#progress", Static).update(
+            Content.from_markup("[b]$done[/b]/$total labelled", done=str(done), total=str(total))
         )
         if session.claims:
             self.cursor = max(0, min(self.cursor, len(session.claims) - 1))
