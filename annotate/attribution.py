@@ -1289,6 +1289,26 @@ def suggested_label_for(
     return label, reason
 
 
+def suggestion_lines(suggestion: Suggestion, width: int = 100) -> list[str]:
+    """A suggestion as plain text lines for `annotate suggest` (control characters made visible)."""
+    from annotate.text import printable
+
+    text = printable(" ".join(suggestion.text.split()))
+    if len(text) > width - 3:
+        text = text[: width - 4] + "…"
+    head = f"¶{suggestion.paragraph + 1} [{suggestion.start}:{suggestion.end}] {suggestion.label or '—'}"
+    lines = [f"{head}  ({suggestion.reason})", f"   {text}"]
+    if suggestion.source is not None:
+        source = f'   source: "{printable(suggestion.source.text)}" [{suggestion.source.start}:{suggestion.source.end}]'
+        if suggestion.source_resolved:
+            source += f" → {printable(suggestion.source_resolved)} (resolved)"
+        lines.append(source)
+    if suggestion.cues:
+        cues = ", ".join(f"{printable(c.text)} {c.kind} [{c.start}:{c.end}]" for c in suggestion.cues)
+        lines.append(f"   cues: {cues}")
+    return lines
+
+
 _ARTICLES: OrderedDict[tuple[str, str], ArticleAttribution] = OrderedDict()
 
 

@@ -23,6 +23,7 @@ RESERVED_KEYS = frozenset(
         "J",
         "K",
         "x",
+        "a",
         "s",
         "n",
         "m",

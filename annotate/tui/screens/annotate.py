@@ -12,6 +12,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from annotate.attribution import Suggestion
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.session import ArticleSession
@@ -33,6 +34,13 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("J", "next_paragraph", "Next ¶", id="paragraph.next"),
     Binding("K", "previous_paragraph", "Prev ¶", id="paragraph.previous"),
     Binding("x", "label_not_a_claim", "Not a claim", id="label.not_a_claim"),
+    Binding(
+        "a",
+        "accept_suggestion",
+        "Accept",
+        id="suggestion.accept",
+        tooltip="Accept the suggested label (and the suggested source if the claim has none)",
+    ),
     Binding("s", "source", "Source", id="claim.source", tooltip="Who the claim is attributed to"),
     Binding("n", "note", "Note", id="claim.note"),
     Binding("m", "merge", "Merge", id="claim.merge", tooltip="Merge with the next claim"),
@@ -172,7 +180,7 @@ class AnnotateScreen(Screen[None]):
             source=current.source or "—",
             note=current.note or "—",
         )
-        lines = [line]
+        lines = [line, self._hint(self.cursor)]
         if self.status:
             lines.append(self.status)
         if session.done:
@@ -187,6 +195,31 @@ class AnnotateScreen(Screen[None]):
             else:
                 lines.append(Content.from_markup("[b green]Article done.[/] Every article here is labelled."))
         return Content("\n").join(lines)
+
+    def _suggestion(self, index: int) -> Suggestion:
+        return self.annotate_app.suggestion(self.session, index)
+
+    def _accept_key(self) -> str:
+        for active in self.active_bindings.values():
+            if active.binding.action == "accept_suggestion":
+                return self.app.get_key_display(active.binding)
+        return "a"
+
+    def _hint(self, index: int) -> Content:
+        """The suggestion for claim `index`, as a hint the annotator must confirm."""
+        suggestion = self._suggestion(index)
+        source = suggestion.source_text
+        if suggestion.label is None and source is None:
+            return Content.from_markup("[dim]No suggestion ($reason)[/]", reason=suggestion.reason)
+        color = self.session.schema.color_of(suggestion.label) if suggestion.label else "grey50"
+        return Content.from_markup(
+            f"[dim]Suggests[/] [{color}]$label[/] [dim]($reason) · source:[/] [i]$source[/i]"
+            "  [dim]$key accepts[/]",
+            label=suggestion.label or "no label",
+            reason=suggestion.reason,
+            source=source or "—",
+            key=self._accept_key(),
+        )
 
     def _saved(self, what: str) -> None:
         self.status = Content.from_markup("[green]✓ saved[/] $what", what=what)
@@ -254,7 +287,35 @@ class AnnotateScreen(Screen[None]):
     def _label(self, name: str) -> None:
         if not self.session.claims:
             return
-        if self._run(f"{name}", lambda: self.session.set_label(self.cursor, name)):
+        index = self.cursor
+        suggested = self._suggestion(index).recorded()
+        if self._run(f"{name}", lambda: self.session.set_label(index, name, suggested)):
+            target = self.session.next_unlabelled(self.cursor)
+            if target is not None:
+                self.cursor = target
+            self._update()
+
+    def action_accept_suggestion(self) -> None:
+        """Accept the suggested label, and the suggested source if the claim has none yet.
+
+        Never automatic: only this key (or typing the same label) saves a
+        suggestion, and the event records that it was accepted with the key.
+        """
+        if not self.session.claims:
+            return
+        index = self.cursor
+        suggestion = self._suggestion(index)
+        if suggestion.label is None:
+            self.status = Content("No suggested label for this claim: choose one with the label keys.")
+            self._update()
+            return
+        current = self.session.claim_label(index)
+        source = suggestion.source_text if not current.source else None
+        recorded = {**suggestion.recorded(), "accepted": True}
+        label = suggestion.label
+        if self._run(
+            f"{label} (suggested)", lambda: self.session.set_label(index, label, recorded, source=source)
+        ):
             target = self.session.next_unlabelled(self.cursor)
             if target is not None:
                 self.cursor = target
@@ -274,16 +335,19 @@ class AnnotateScreen(Screen[None]):
             return
         index = self.cursor
         current = self.session.claim_label(index).source
+        suggestion = self._suggestion(index)
         suggestions = self.annotate_app.source_suggestions(self.session, index)
 
         def chosen(source: str | None) -> None:
             if source is not None and self._run(
                 f"source {source!r}" if source else "source removed",
-                lambda: self.session.set_source(index, source),
+                lambda: self.session.set_source(index, source, suggestion.recorded()),
             ):
                 self._update()
 
-        self.app.push_screen(SourceModal(self.session.claim_text(index), current, suggestions), chosen)
+        self.app.push_screen(
+            SourceModal(self.session.claim_text(index), current, suggestions, suggestion.source_text), chosen
+        )
 
     def action_note(self) -> None:
         """Edit the claim's note in a modal."""
@@ -292,7 +356,9 @@ class AnnotateScreen(Screen[None]):
         index = self.cursor
 
         def chosen(note: str | None) -> None:
-            if note is not None and self._run("note", lambda: self.session.set_note(index, note)):
+            if note is not None and self._run(
+                "note", lambda: self.session.set_note(index, note, self._suggestion(index).recorded())
+            ):
                 self._update()
 
         self.app.push_screen(NoteModal(self.session.claim_label(index).note), chosen)
