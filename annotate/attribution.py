@@ -235,12 +235,13 @@ _DETERMINERS = frozenset(
 _MODIFIERS = frozenset(
     _words(
         """
-        earlier later recent initial first latest conflicting unconfirmed official further press news
-        media similar many several numerous other previous local independent credible false new only
-        both true
+        earlier later recent initial first latest conflicting unconfirmed further similar many several
+        numerous other previous local independent credible false new only both true
         """
     )
 )
+# Nouns that modify a noun ("press reports") but are subjects before a participle ("media quoted").
+_NOUN_MODIFIERS = frozenset({"press", "news", "media", "official", "police", "government"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you"})
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that", "this"})
 _AUXILIARIES = frozenset(
@@ -544,7 +545,12 @@ def _noun_use(tokens: list[_Token], i: int, lemma: str) -> bool:
     participle = word.endswith(("ed", "ing"))
     if previous is not None and (
         previous.low in _DETERMINERS
-        or (previous.low in _MODIFIERS and (lemma in _AMBIGUOUS_LEMMAS or participle))
+        or (
+            previous.low in _MODIFIERS
+            and previous.text.islower()
+            and (lemma in _AMBIGUOUS_LEMMAS or participle)
+        )
+        or (previous.low in _NOUN_MODIFIERS and lemma in _AMBIGUOUS_LEMMAS and not participle)
         or previous.low in _PREPOSITIONS
         or previous.low.endswith(("'s", "’s"))
         or previous.text in {"’", "'"}
@@ -729,7 +735,10 @@ def _phrase_after(
     if j >= len(tokens):
         return None
     first = tokens[j]
-    if not (_is_upper_word(first) or first.low in _DETERMINERS or first.low in _PRONOUNS):
+    # "according to local officials" may start anywhere; an inverted subject starts a noun phrase.
+    if stop_at_preposition and not (
+        _is_upper_word(first) or first.low in _DETERMINERS or first.low in _PRONOUNS
+    ):
         return None
     if first.low in {"that", "this"}:
         return None
@@ -787,11 +796,7 @@ def _analyse_attributions(
         lemma = VERB_FORMS.get(token.low)
         if lemma is None:
             continue
-        if (
-            token.low in HEDGE_ADJECTIVES
-            and i > 0
-            and (tokens[i - 1].low in _DETERMINERS | _MODIFIERS or _noun_use(tokens, i, lemma))
-        ):
+        if token.low in HEDGE_ADJECTIVES and i > 0 and _noun_use(tokens, i, lemma):
             stance.append((token.start, token.end, "hedge"))  # "an alleged plot", "for alleged crimes"
             continue
         if _is_upper_word(token) and i > 0 and tokens[i - 1].text[:1].isalnum():

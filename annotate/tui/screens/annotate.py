@@ -212,14 +212,16 @@ class AnnotateScreen(Screen[None]):
         if suggestion.label is None and source is None:
             return Content.from_markup("[dim]No suggestion ($reason)[/]", reason=suggestion.reason)
         color = self.session.schema.color_of(suggestion.label) if suggestion.label else "grey50"
-        return Content.from_markup(
-            f"[dim]Suggests[/] [{color}]$label[/] [dim]($reason) · source:[/] [i]$source[/i]"
-            "  [dim]$key accepts[/]",
+        hint = Content.from_markup(
+            f"[dim]Suggests[/] [{color}]$label[/] [dim]($reason)[/]",
             label=suggestion.label or "no label",
             reason=suggestion.reason,
-            source=source or "—",
-            key=self._accept_key(),
         )
+        if source:
+            hint += Content.from_markup("[dim] · source:[/] [i]$source[/i]", source=source)
+        if suggestion.label:
+            hint += Content.from_markup("  [dim]$key accepts[/]", key=self._accept_key())
+        return hint
 
     def _saved(self, what: str) -> None:
         self.status = Content.from_markup("[green]✓ saved[/] $what", what=what)
