@@ -113,7 +113,10 @@ def test_words_that_are_not_attribution(sentence: str) -> None:
         ('"The vote was fair," said Tom Hale.', "Tom Hale"),
         ("“The vote was fair,” the election commission said on Tuesday.", "the election commission"),
         ("Witnesses in the capital on Friday said the vote was fair.", "Witnesses in the capital"),
-        ("A statement on the party's website stated that the vote was fair.", "A statement on the party's website"),
+        (
+            "A statement on the party's website stated that the vote was fair.",
+            "A statement on the party's website",
+        ),
         ("Local media quoted the mayor as saying the vote was fair.", "the mayor"),
         ("Speaking by telephone, a senior commander said the town had fallen.", "a senior commander"),
     ],
@@ -176,7 +179,9 @@ def test_quote_spanning_sentences_attributes_every_sentence() -> None:
 
 
 def test_quote_continuing_after_attribution_keeps_the_speaker() -> None:
-    first, second = suggest_all('"We are ready," said Maria Lopez. "The people have spoken. They want change."')
+    first, second = suggest_all(
+        '"We are ready," said Maria Lopez. "The people have spoken. They want change."'
+    )
     assert first.source is not None and second.source is not None
     assert second.source.text == "Maria Lopez" and second.source == first.source
 
@@ -258,7 +263,9 @@ def test_offsets_hold_for_every_claim_of_the_corpus() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=200).filter(lambda t: t.strip()), min_size=1, max_size=3), st.data())
+@given(
+    st.lists(st.text(min_size=1, max_size=200).filter(lambda t: t.strip()), min_size=1, max_size=3), st.data()
+)
 def test_any_text_and_any_span_never_crash(paragraphs: list[str], data: st.DataObject) -> None:
     cleaned = tuple(" ".join(p.split()) for p in paragraphs if " ".join(p.split()))
     if not cleaned:
@@ -274,7 +281,9 @@ def test_any_text_and_any_span_never_crash(paragraphs: list[str], data: st.DataO
 
 
 def test_source_candidates_put_the_suggestion_first() -> None:
-    made = article("Officials said the dam held.", "A spokesman for the army, Ali Musa, said the road was open.")
+    made = article(
+        "Officials said the dam held.", "A spokesman for the army, Ali Musa, said the road was open."
+    )
     claims = default_claims(made)
     assert source_candidates(made, claims[1])[0] == "A spokesman for the army"
     assert "Officials" in source_candidates(made, claims[1])
@@ -299,14 +308,18 @@ def _event(annotator: str, start: int, label: str | None, **extra: object) -> di
 
 def test_acceptance_rate_per_annotator() -> None:
     events = [
-        _event("ann", 0, "confirmed", suggested={"label": "confirmed", "source": "Reuters"}, source="reuters"),
+        _event(
+            "ann", 0, "confirmed", suggested={"label": "confirmed", "source": "Reuters"}, source="reuters"
+        ),
         _event("ann", 10, "disputed", suggested={"label": "confirmed", "source": "A Taliban official"}),
         _event(
             "ann", 20, "unattributed", suggested={"label": "unattributed", "source": None, "accepted": True}
         ),
         _event("ann", 30, "confirmed"),  # no suggestion recorded: not counted
         _event("bob", 0, "disputed", suggested={"label": "confirmed", "source": None}),
-        _event("bob", 0, "confirmed", suggested={"label": "confirmed", "source": None}),  # changed mind: last wins
+        _event(
+            "bob", 0, "confirmed", suggested={"label": "confirmed", "source": None}
+        ),  # changed mind: last wins
         _event("bob", 10, "confirmed", suggested={"label": "confirmed", "source": None}),
         {**_event("bob", 10, None), "op": "clear"},  # undone: not counted
     ]

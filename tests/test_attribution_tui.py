@@ -19,7 +19,9 @@ async def test_hint_is_shown_and_nothing_is_saved_on_its_own(seed: Path, annotat
     app = build([seed], annotations)
     async with app.run_test(size=SIZE) as pilot:
         text = screen_text(app)
-        assert "Suggests confirmed (attributed, nothing contests it) · source: Ahmed Masood  a accepts" in text
+        assert (
+            "Suggests confirmed (attributed, nothing contests it) · source: Ahmed Masood  a accepts" in text
+        )
         assert "a Accept" in text  # in the footer
         await pilot.press("j", "j", "j", "j", "j")
         assert "Suggests disputed (hedge “uncertainty”)" in screen_text(app)

@@ -14,7 +14,17 @@ from annotate.corpus import discover
 from tests.conftest import ROOT, SEED_ID
 from tests.test_cli import assert_one_line_error, run
 
-CONTRACT = {"article_id", "paragraph", "start", "end", "text", "cues", "source", "source_resolved", "suggested_label"}
+CONTRACT = {
+    "article_id",
+    "paragraph",
+    "start",
+    "end",
+    "text",
+    "cues",
+    "source",
+    "source_resolved",
+    "suggested_label",
+}
 
 
 def test_json_lines_follow_the_contract(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
