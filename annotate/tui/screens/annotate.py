@@ -16,6 +16,7 @@ from annotate.attribution import Suggestion
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.session import ArticleSession
+from annotate.text import printable
 from annotate.tui.screens.help import HelpScreen
 from annotate.tui.screens.note import NoteModal
 from annotate.tui.screens.source import SourceModal
@@ -84,6 +85,8 @@ class AnnotateScreen(Screen[None]):
         first = session.next_unlabelled()
         self.cursor = cursor if cursor is not None else (first if first is not None else 0)
         self.status = Content("")
+        self._hints: dict[tuple[int, int, str], Content] = {}
+        self._accept_key_display: str | None = None
         # Label keys come from the schema, so they are bound per instance, and
         # first, so the footer shows them first (Textual is pinned, so this
         # private hook is stable for us).
@@ -200,27 +203,45 @@ class AnnotateScreen(Screen[None]):
         return self.annotate_app.suggestion(self.session, index)
 
     def _accept_key(self) -> str:
-        for active in self.active_bindings.values():
-            if active.binding.action == "accept_suggestion":
-                return self.app.get_key_display(active.binding)
-        return "a"
+        # The keymap is fixed for the session, so look the key up once.
+        if self._accept_key_display is None:
+            self._accept_key_display = next(
+                (
+                    self.app.get_key_display(active.binding)
+                    for active in self.active_bindings.values()
+                    if active.binding.action == "accept_suggestion"
+                ),
+                "a",
+            )
+        return self._accept_key_display
 
     def _hint(self, index: int) -> Content:
         """The suggestion for claim `index`, as a hint the annotator must confirm."""
+        claim = self.session.claims[index]
+        key = self._accept_key()
+        cached = self._hints.get((claim.start, claim.end, key))
+        if cached is not None:
+            return cached
         suggestion = self._suggestion(index)
-        source = suggestion.source_text
+        source = printable(suggestion.source_text) if suggestion.source_text else None
+        reason = printable(suggestion.reason)
+        # Assembled from (text, style) pieces: article text is never parsed as markup,
+        # and no markup parsing on the per-keystroke path.
         if suggestion.label is None and source is None:
-            return Content.from_markup("[dim]No suggestion ($reason)[/]", reason=suggestion.reason)
-        color = self.session.schema.color_of(suggestion.label) if suggestion.label else "grey50"
-        hint = Content.from_markup(
-            f"[dim]Suggests[/] [{color}]$label[/] [dim]($reason)[/]",
-            label=suggestion.label or "no label",
-            reason=suggestion.reason,
-        )
-        if source:
-            hint += Content.from_markup("[dim] · source:[/] [i]$source[/i]", source=source)
-        if suggestion.label:
-            hint += Content.from_markup("  [dim]$key accepts[/]", key=self._accept_key())
+            hint = Content.assemble((f"No suggestion ({reason})", "dim"))
+        else:
+            color = self.session.schema.color_of(suggestion.label) if suggestion.label else "dim"
+            parts: list[tuple[str, str]] = [
+                ("Suggests ", "dim"),
+                (suggestion.label or "no label", color),
+                (f" ({reason})", "dim"),
+            ]
+            if source:
+                parts += [(" · source: ", "dim"), (source, "italic")]
+            if suggestion.label:
+                parts.append((f"  {key} accepts", "dim"))
+            hint = Content.assemble(*parts)
+        self._hints[(claim.start, claim.end, key)] = hint
         return hint
 
     def _saved(self, what: str) -> None:
