@@ -243,7 +243,6 @@ _MODIFIERS = frozenset(
 # Nouns that modify a noun ("press reports") but are subjects before a participle ("media quoted").
 _NOUN_MODIFIERS = frozenset({"press", "news", "media", "official", "police", "government"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you"})
-_SUBJECT_PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that", "this"})
 _AUXILIARIES = frozenset(
     _words(
         """
@@ -502,6 +501,8 @@ class _Mention:
 
 @dataclass
 class _Local:
+    """A paragraph analysed on its own; offsets are relative to the paragraph."""
+
     text: str
     sentences: list[int]
     quotes: list[_Quote]
