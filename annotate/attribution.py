@@ -1434,3 +1434,35 @@ def acceptance_rate(events: Iterable[Event]) -> dict[str, Acceptance]:
             row[4] += normalise_source(event.get("source") or "") == normalise_source(suggested["source"])
         row[5] += bool(suggested.get("accepted"))
     return {name: Acceptance(name, *counts[name]) for name in sorted(counts)}
+
+
+ACCEPTANCE_COLUMNS = [
+    "annotator",
+    "claims",
+    "label_suggested",
+    "label_accepted",
+    "label_rate",
+    "source_suggested",
+    "source_accepted",
+    "source_rate",
+    "accept_key",
+]
+"""Columns of the acceptance table, for a status report section."""
+
+
+def acceptance_table(rates: Mapping[str, Acceptance]) -> list[list[str | int | float | None]]:
+    """One row per annotator, in `ACCEPTANCE_COLUMNS` order (rates are None when nothing was suggested)."""
+    return [
+        [
+            rate.annotator,
+            rate.claims,
+            rate.label_suggested,
+            rate.label_accepted,
+            rate.label_rate,
+            rate.source_suggested,
+            rate.source_accepted,
+            rate.source_rate,
+            rate.accept_key,
+        ]
+        for rate in rates.values()
+    ]

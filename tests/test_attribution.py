@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotate.attribution import (
+    ACCEPTANCE_COLUMNS,
     VERB_FORMS,
     ArticleAttribution,
     Suggestion,
     acceptance_rate,
+    acceptance_table,
     inflections,
     source_candidates,
     suggested_label_for,
@@ -332,3 +334,6 @@ def test_acceptance_rate_per_annotator() -> None:
     assert (bob.claims, bob.label_accepted, bob.source_suggested) == (1, 1, 0)
     assert bob.source_rate is None
     assert bob.as_json()["label_rate"] == 1.0
+    table = acceptance_table(rates)
+    assert [row[0] for row in table] == ["ann", "bob"]
+    assert dict(zip(ACCEPTANCE_COLUMNS, table[0], strict=True))["label_accepted"] == 2
