@@ -24,6 +24,7 @@ RESERVED_KEYS = frozenset(
         "J",
         "K",
         "x",
+        "a",
         "s",
         "n",
         "m",

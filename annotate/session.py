@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
@@ -26,6 +27,8 @@ from annotate.store import FORMAT_VERSION, Event, new_event_id, utc_timestamp
 
 Span = tuple[int, int]
 Append = Callable[[list[Event]], None]
+Suggested = dict[str, Any]
+"""What an assistant proposed for a claim, recorded on decisions as the optional `suggested` field."""
 
 # A long article seen for the first time opens with this many paragraphs
 # segmented (tens of milliseconds); the rest is segmented in the background.
@@ -286,24 +289,45 @@ class ArticleSession:
 
     # -- changing -------------------------------------------------------------
 
-    def set_label(self, index: int, label: str) -> None:
-        """Give claim `index` a label from the schema, or not_a_claim."""
+    def set_label(
+        self, index: int, label: str, suggested: Suggested | None = None, source: str | None = None
+    ) -> None:
+        """Give claim `index` a label from the schema, or not_a_claim.
+
+        `suggested` (what the assistant proposed) is recorded with the decision;
+        `source`, when given, is set in the same event (accepting a suggestion).
+        """
         if label != NOT_A_CLAIM and label not in self.schema.names:
             raise AnnotateError(f"label {label!r} is not in schema {self.schema.ref}")
         current = self.claim_label(index)
-        self._commit([self._event(self.claims[index], "label", label, current.source, current.note)])
+        source = (source or "").strip() or current.source
+        self._commit(
+            [self._event(self.claims[index], "label", label, source, current.note, suggested=suggested)]
+        )
 
-    def set_source(self, index: int, source: str | None) -> None:
+    def set_source(self, index: int, source: str | None, suggested: Suggested | None = None) -> None:
         """Record who claim `index` is attributed to (None or blank removes it)."""
         current = self.claim_label(index)
         source = (source or "").strip() or None
-        self._commit([self._event(self.claims[index], "label", current.label, source, current.note)])
+        self._commit(
+            [
+                self._event(
+                    self.claims[index], "label", current.label, source, current.note, suggested=suggested
+                )
+            ]
+        )
 
-    def set_note(self, index: int, note: str | None) -> None:
+    def set_note(self, index: int, note: str | None, suggested: Suggested | None = None) -> None:
         """Record a free-text note on claim `index` (None or blank removes it)."""
         current = self.claim_label(index)
         note = (note or "").strip() or None
-        self._commit([self._event(self.claims[index], "label", current.label, current.source, note)])
+        self._commit(
+            [
+                self._event(
+                    self.claims[index], "label", current.label, current.source, note, suggested=suggested
+                )
+            ]
+        )
 
     def merge_with_next(self, index: int) -> int:
         """Merge claim `index` with the next claim of the same paragraph.
@@ -421,6 +445,7 @@ class ArticleSession:
         source: str | None = None,
         note: str | None = None,
         segment: str | None = None,
+        suggested: Suggested | None = None,
     ) -> Event:
         event: Event = {
             "v": FORMAT_VERSION,
@@ -441,6 +466,8 @@ class ArticleSession:
         }
         if segment:
             event["segment"] = segment
+        if suggested is not None:
+            event["suggested"] = dict(suggested)
         return event
 
     def _commit(self, events: list[Event]) -> None:

@@ -6,7 +6,7 @@ import gc
 
 from textual.app import App
 
-from annotate.attribution import source_candidates
+from annotate.attribution import Suggestion, attribution_for, source_candidates
 from annotate.corpus import Article, ArticleFile
 from annotate.errors import AnnotateError
 from annotate.schema import LabelSchema
@@ -73,8 +73,12 @@ class AnnotateApp(App[None]):
         """A session for `article` over the events read so far."""
         return ArticleSession.open(article, self.schema, self.annotator, self.events, self.append)
 
+    def suggestion(self, session: ArticleSession, index: int) -> Suggestion:
+        """What the attribution assistant proposes for claim `index` (cached per paragraph)."""
+        return attribution_for(session.article).suggest(session.claims[index], session.schema.names)
+
     def source_suggestions(self, session: ArticleSession, index: int) -> list[str]:
-        """Source phrases of the article near the claim, then names used before."""
+        """The suggested source first, then source phrases near the claim, then names used before."""
         suggestions = source_candidates(session.article, session.claims[index])
         for name in known_sources(self.events):
             if name not in suggestions:
