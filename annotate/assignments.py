@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from annotate import safeyaml
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.session import article_progress
@@ -34,7 +35,6 @@ FORMAT_VERSION = 1
 # best pair coverage kept close the gaps it leaves (measured: no pair left
 # uncovered once there are as many articles as pairs, in 600 random cases).
 ATTEMPTS = 8
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 Pair = tuple[str, str]
@@ -233,7 +233,7 @@ def load_assignments(path: Path) -> Assignments | None:
             f"{path}: cannot read the assignments ({error}); fix or remove the file"
         ) from None
     try:
-        data = yaml.load(text, Loader=_LOADER)
+        data = safeyaml.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

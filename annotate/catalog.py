@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from annotate.corpus import (
     ArticleFile,
     decode_article_bytes,
@@ -30,8 +28,6 @@ from annotate.session import article_progress
 from annotate.store import Event
 from annotate.text import printable
 
-# libyaml when PyYAML has it: listing parses 10,000 front matters.
-FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _WORD = re.compile(r"\w+")
 
 
@@ -63,7 +59,7 @@ def catalog_entry(item: ArticleFile) -> CatalogEntry:
         if not data.strip():
             raise AnnotateError(f"{where}: the article is empty; add text or remove the file")
         text = decode_article_bytes(data, where).replace("\r\n", "\n").replace("\r", "\n")
-        meta, _ = split_front_matter(text, where, FAST_LOADER)
+        meta, _ = split_front_matter(text, where)
         if meta is None:
             meta, _, _ = extract_plain_metadata(split_paragraphs(text))
     except AnnotateError as error:

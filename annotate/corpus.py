@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from annotate import safeyaml
 from annotate.errors import AnnotateError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -62,6 +63,9 @@ _DATE_PATTERNS = [
     ),
 ]
 _TITLE_MAX = 200
+# A paragraph this long is not a news paragraph but a file without blank lines
+# (or a hostile one); segmenting it would take seconds, so it is refused.
+MAX_PARAGRAPH = 100_000
 _HEADER_LINES_MAX = 6
 
 
@@ -139,14 +143,8 @@ def decode_article_bytes(data: bytes, where: str) -> str:
         ) from None
 
 
-def split_front_matter(
-    text: str, where: str, loader: type[yaml.SafeLoader] | None = None
-) -> tuple[dict[str, Any] | None, str]:
-    """YAML front matter (None when the text has none) and the text after it.
-
-    `loader` is a safe YAML loader class; listing and importing thousands of
-    articles pass libyaml's (yaml.CSafeLoader), the same rules five times faster.
-    """
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, str]:
+    """YAML front matter (None when the text has none) and the text after it."""
     if not text.startswith("---\n"):
         return None, text
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
@@ -157,7 +155,7 @@ def split_front_matter(
     raw = text[4 : 4 + end.start()]
     rest = text[4 + end.end() :]
     try:
-        meta = yaml.load(raw, Loader=loader or yaml.SafeLoader) if raw.strip() else {}
+        meta = safeyaml.load(raw) if raw.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
@@ -285,6 +283,12 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
         raise AnnotateError(
             f"{where}: the article has no text to annotate; add paragraphs or remove the file"
         )
+    for number, paragraph in enumerate(paragraphs, 1):
+        if len(paragraph) > MAX_PARAGRAPH:
+            raise AnnotateError(
+                f"{where}: paragraph {number} is {len(paragraph):,} characters long (the limit is "
+                f"{MAX_PARAGRAPH:,}); separate its paragraphs with blank lines"
+            )
     return Article(article_id, path, tuple(paragraphs), meta, tuple(dropped))
 
 

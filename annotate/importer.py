@@ -25,7 +25,6 @@ from typing import Any
 import orjson
 import yaml
 
-from annotate.catalog import FAST_LOADER
 from annotate.corpus import (
     BYLINE,
     article_id_for,
@@ -678,7 +677,7 @@ def existing_articles(corpus: Path) -> list[ExistingArticle]:
             text = (
                 decode_article_bytes(path.read_bytes(), str(path)).replace("\r\n", "\n").replace("\r", "\n")
             )
-            meta, rest = split_front_matter(text, str(path), FAST_LOADER)
+            meta, rest = split_front_matter(text, str(path))
             if meta is None:
                 article = parse_article(text, article_id, path)  # raw text: the loader's heuristics
                 meta, body_sha = article.meta, article.sha256
@@ -767,7 +766,7 @@ def render_article(article: ImportedArticle) -> str:
 
 def check_round_trip(entry: PlannedArticle, text: str, path: Path) -> None:
     """Refuse to write a file that would not load back to exactly this metadata and body."""
-    meta, rest = split_front_matter(text, str(path), FAST_LOADER)
+    meta, rest = split_front_matter(text, str(path))
     body = "\n\n".join(split_paragraphs(rest))
     if (
         meta != entry.article.meta

@@ -18,6 +18,7 @@ DOMAIN = [
     "keymap",
     "text",
     "errors",
+    "safeyaml",
     "importer",
     "assignments",
     "catalog",

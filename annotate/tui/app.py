@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.app import App
 
 from annotate.assignments import Assignments
-from annotate.attribution import source_candidates
+from annotate.attribution import Suggestion, attribution_for, source_candidates
 from annotate.catalog import CatalogEntry
 from annotate.corpus import Article, ArticleFile
 from annotate.errors import AnnotateError
@@ -93,6 +94,17 @@ class AnnotateApp(App[None]):
             self.open_article(self.first)
         for warning in self.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
+        self.call_after_refresh(self.settle_memory)
+
+    def settle_memory(self) -> None:
+        """Move everything allocated so far out of the garbage collector's sight.
+
+        The article, its claims and the event log are long-lived; without this
+        every full collection walks them all, a 25-50 ms pause in the middle of
+        a key press on a 5,000-paragraph article. Called once the screen is up
+        and again whenever a new batch of long-lived objects arrives.
+        """
+        gc.freeze()
 
     def on_unmount(self) -> None:
         """Release the annotator's lock."""
@@ -108,7 +120,11 @@ class AnnotateApp(App[None]):
 
     def new_session(self, article: Article) -> ArticleSession:
         """A session for `article` over the events read so far."""
-        return ArticleSession(article, self.schema, self.annotator, self.events, self.append)
+        return ArticleSession.open(article, self.schema, self.annotator, self.events, self.append)
+
+    def suggestion(self, session: ArticleSession, index: int) -> Suggestion:
+        """What the attribution assistant proposes for claim `index` (cached per paragraph)."""
+        return attribution_for(session.article).suggest(session.claims[index], session.schema.names)
 
     def open_article(self, article: Article, replace: bool = False) -> None:
         """Show `article` on the annotate screen (replacing the current article when `replace`)."""
@@ -118,9 +134,10 @@ class AnnotateApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+        self.call_after_refresh(self.settle_memory)
 
     def source_suggestions(self, session: ArticleSession, index: int) -> list[str]:
-        """Source phrases of the article near the claim, then names used before."""
+        """The suggested source first, then source phrases near the claim, then names used before."""
         suggestions = source_candidates(session.article, session.claims[index])
         for name in known_sources(self.events):
             if name not in suggestions:
