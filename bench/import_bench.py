@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +23,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus_articles import write_raw_articles
+from bench.workdir import scratch
 
 FLOOR = """
 import os, sys
@@ -62,8 +63,8 @@ def _run_child(command: list[str]) -> tuple[float, float]:
 def run(quick: bool = False) -> dict[str, float]:
     """Import N generated articles; figures with the I/O floor and the ratio."""
     count = 1_000 if quick else 10_000
-    with tempfile.TemporaryDirectory(prefix="annotate-import-bench-") as folder:
-        root = Path(folder)
+    root = scratch("import")
+    try:
         sources = root / "sources"
         write_raw_articles(sources, count)
         floor_s, floor_mb = _run_child([sys.executable, "-c", FLOOR, str(sources), str(root / "floor")])
@@ -73,6 +74,8 @@ def run(quick: bool = False) -> dict[str, float]:
         if written != count:
             raise RuntimeError(f"expected {count} articles, found {written}")
         reimport_s, _ = _run_child(command)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     return {
         "import_articles": float(count),
         "import_s": round(import_s, 3),
