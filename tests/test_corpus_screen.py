@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,9 +81,15 @@ def label_everything(
             session.set_label(index, "confirmed")
 
 
-async def settle(app: AnnotateApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
+async def settle(app: AnnotateApp, pilot: Any) -> None:
+    """Wait until the worker has counted every article and its messages are handled."""
+    for _ in range(500):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        listing = app.screen
+        if isinstance(listing, CorpusScreen) and not listing.counting and listing.rows:
+            return
+    raise AssertionError("the corpus screen never finished counting")
 
 
 async def test_filter_open_label_come_back_progress_updated(corpus: Path, annotations: Path) -> None:
@@ -213,3 +220,13 @@ async def test_large_corpus_is_counted_in_worker_processes(
         assert listing.rows[SEED_ID].claims == 15
         assert (listing.rows[VOA].done, listing.rows[VOA].total) == (14, 14)
         assert "✓ 14" in screen_text(app)
+
+
+def test_corpus_screen_snapshot_100x24(snap_compare: Any, corpus: Path, annotations: Path) -> None:
+    assign_to_alice(corpus)
+    label_everything(corpus, annotations, "alice", VOA)
+
+    async def counted(pilot: Any) -> None:
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(build([corpus], annotations), run_before=counted, terminal_size=(100, 24))

@@ -108,7 +108,7 @@ class CorpusScreen(Screen[None]):
         self.sort = "queue"
         self.reverse = False
         self.filter_text = ""
-        self.counting = False
+        self.counting = True  # until the worker, started after the first paint, reports
         self._settle_cursor = True
         self._assigned_width = 8
         self._prompts: dict[str, Text] = {}
