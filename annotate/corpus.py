@@ -5,10 +5,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -117,10 +119,25 @@ class Article:
         return start, start + len(self.paragraphs[index])
 
 
+@lru_cache(maxsize=1024)
+def _resolved(folder: Path) -> Path:
+    # Folders are resolved once, not once per article (10,000 realpath walks).
+    return folder.resolve()
+
+
+def _resolved_path(path: Path) -> Path:
+    # path.resolve() walks every component (a realpath per article). For a file
+    # that is not itself a link, resolving its folder (once per folder) and
+    # adding the name gives the same path.
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    return _resolved(path.parent) / path.name
+
+
 def article_id_for(path: Path, root: Path) -> str:
     """The article id: the path relative to the corpus root, without extension."""
     try:
-        relative = path.resolve().relative_to(root.resolve())
+        relative = _resolved_path(path).relative_to(_resolved(root))
     except ValueError:
         relative = Path(path.name)
     return relative.with_suffix("").as_posix()
@@ -316,9 +333,9 @@ class ArticleFile:
     path: Path
     root: Path
 
-    @property
+    @cached_property
     def article_id(self) -> str:
-        """The article id this file will have."""
+        """The article id this file will have (computed once: it resolves the path)."""
         return article_id_for(self.path, self.root)
 
     def load(self) -> Article:
@@ -328,12 +345,20 @@ class ArticleFile:
 
 def article_paths(folder: Path) -> Iterator[Path]:
     """The article files below `folder`, sorted, skipping hidden and `_` folders and README.md."""
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith((".", "_")) for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and path.name.lower() != "readme.md":
-            yield path
+    found: list[Path] = []
+    # os.walk prunes hidden folders instead of listing them (a .git or a staging
+    # folder can hold thousands of files); like rglob it does not follow links.
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        for name in names:
+            lower = name.lower()
+            if name.startswith((".", "_")) or lower == "readme.md":
+                continue
+            if os.path.splitext(lower)[1] in ARTICLE_SUFFIXES:
+                path = Path(directory, name)
+                if path.is_file():
+                    found.append(path)
+    yield from sorted(found)
 
 
 def discover(paths: Iterable[Path]) -> list[ArticleFile]:

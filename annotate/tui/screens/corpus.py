@@ -126,7 +126,7 @@ class CorpusScreen(Screen[None]):
         yield Static(id="corpus-header")
         yield Input(placeholder="filter: words in title, outlet, date, id or annotator", id="filter")
         yield Static(id="columns")
-        yield ArticleTable(id="articles")
+        yield ArticleTable(self._render_row, id="articles")
         yield Static(id="details")
         yield Static(id="team")
         yield Footer()
@@ -186,14 +186,7 @@ class CorpusScreen(Screen[None]):
         rows.sort(key=self._order_key, reverse=self.reverse)
         self.shown = [row.entry.article_id for row in rows]
         self.position = {article_id: index for index, article_id in enumerate(self.shown)}
-        prompts = self._prompts
-        lines = []
-        for row in rows:
-            prompt = prompts.get(row.entry.article_id)
-            if prompt is None:
-                prompt = prompts[row.entry.article_id] = self._prompt(row)
-            lines.append(prompt)
-        table.set_rows(lines, self.position.get(current, 0) if current else 0)
+        table.set_rows(len(rows), self.position.get(current, 0) if current else 0)
         self._update_details()
 
     @property
@@ -260,11 +253,19 @@ class CorpusScreen(Screen[None]):
         parts.append(Text("title", end=""))
         return _join(parts)
 
+    def _render_row(self, index: int) -> Text:
+        """The line for the `index`-th shown article, built when first drawn."""
+        article_id = self.shown[index]
+        prompt = self._prompts.get(article_id)
+        if prompt is None:
+            prompt = self._prompts[article_id] = self._prompt(self.rows[article_id])
+        return prompt
+
     def _refresh_row(self, article_id: str) -> None:
-        prompt = self._prompts[article_id] = self._prompt(self.rows[article_id])
+        self._prompts.pop(article_id, None)
         index = self.position.get(article_id)
         if index is not None:
-            self.query_one(ArticleTable).update_row(index, prompt)
+            self.query_one(ArticleTable).update_row(index)
 
     # -- header and details ----------------------------------------------------------
 

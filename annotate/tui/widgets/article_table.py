@@ -10,6 +10,7 @@ only its own line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -23,7 +24,11 @@ from textual.strip import Strip
 
 
 class ArticleTable(ScrollView, can_focus=True):
-    """One line per row, a cursor, enter to select; rows are rich `Text` (never markup)."""
+    """One line per row, a cursor, enter to select.
+
+    Rows are drawn on demand by `render_row(index)`, which returns rich `Text`
+    (never markup): a list of 10,000 articles builds only the rows on screen.
+    """
 
     DEFAULT_CSS = """
     ArticleTable {
@@ -67,9 +72,10 @@ class ArticleTable(ScrollView, can_focus=True):
             self.table = table
             self.index = index
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, render_row: Callable[[int], Text], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows: list[Text] = []
+        self.render_row = render_row
+        self.row_count = 0
         self.cursor = 0
         # Whether the annotator has moved the cursor (the screen then stops
         # placing it for them).
@@ -77,18 +83,17 @@ class ArticleTable(ScrollView, can_focus=True):
 
     # -- content ----------------------------------------------------------------
 
-    def set_rows(self, rows: list[Text], cursor: int = 0) -> None:
-        """Replace every row and put the cursor on `cursor`."""
-        self.rows = rows
-        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+    def set_rows(self, count: int, cursor: int = 0) -> None:
+        """Show `count` rows (drawn by `render_row`) and put the cursor on `cursor`."""
+        self.row_count = count
+        self.virtual_size = Size(self.scrollable_content_region.width, count)
         self.move_to(cursor, scroll=True)
         self.refresh()
 
-    def update_row(self, index: int, row: Text) -> None:
-        """Replace one row; repaints only that line when it is visible."""
-        if not 0 <= index < len(self.rows):
+    def update_row(self, index: int) -> None:
+        """Row `index` changed; repaints only that line, and only when it is visible."""
+        if not 0 <= index < self.row_count:
             return
-        self.rows[index] = row
         y = index - self.scroll_offset.y
         if 0 <= y < self.scrollable_content_region.height:
             self.refresh(Region(0, y, self.size.width, 1))
@@ -97,13 +102,13 @@ class ArticleTable(ScrollView, can_focus=True):
         """Put the cursor on row `index` (clamped) and scroll it into view."""
         if by_user:
             self.moved = True
-        index = max(0, min(index, len(self.rows) - 1)) if self.rows else 0
+        index = max(0, min(index, self.row_count - 1)) if self.row_count else 0
         previous = self.cursor
         self.cursor = index
-        if scroll and self.rows:
+        if scroll and self.row_count:
             self.scroll_to_region(Region(0, index, 1, 1), animate=False, force=True, immediate=True)
         self.refresh()
-        if self.rows and (index != previous or not by_user):
+        if self.row_count and (index != previous or not by_user):
             self.post_message(self.Highlighted(self, index))
 
     # -- drawing ----------------------------------------------------------------
@@ -113,9 +118,9 @@ class ArticleTable(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if not 0 <= index < len(self.rows):
+        if not 0 <= index < self.row_count:
             return Strip.blank(width, base)
-        text = self.rows[index]
+        text = self.render_row(index)
         style = base
         if index == self.cursor:
             style = base + self.get_component_rich_style("article-table--cursor")
@@ -127,7 +132,7 @@ class ArticleTable(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         """Keep the virtual size in step with the width."""
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
+        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count)
 
     # -- keys and mouse ----------------------------------------------------------
 
@@ -153,17 +158,17 @@ class ArticleTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         """Last row."""
-        self.move_to(len(self.rows) - 1, by_user=True)
+        self.move_to(self.row_count - 1, by_user=True)
 
     def action_select(self) -> None:
         """Choose the cursor row."""
-        if self.rows:
+        if self.row_count:
             self.post_message(self.Selected(self, self.cursor))
 
     def on_click(self, event: events.Click) -> None:
         """A click moves the cursor; a click on the cursor row chooses it."""
         index = self.scroll_offset.y + event.y
-        if not 0 <= index < len(self.rows):
+        if not 0 <= index < self.row_count:
             return
         if index == self.cursor:
             self.action_select()
