@@ -107,3 +107,24 @@ def test_segmentation_gives_the_same_claims_from_two_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_catalog_cache_notices_changed_files_and_survives_damage(corpus: Path) -> None:
+    from annotate.catalog import catalog_cache_file
+
+    files = discover([corpus])
+    first = {entry.article_id: entry.title for entry in read_catalog(files)}
+    cache = catalog_cache_file(corpus)
+    assert cache.exists()
+    voa = corpus / "voa-2006-12-13-chad-army-rebels-claim-victory.md"
+    text = voa.read_text(encoding="utf-8").replace("title: ", "title: Updated ", 1)
+    voa.write_text(text + "\n", encoding="utf-8")  # a different size, whatever the clock says
+    second = {entry.article_id: entry.title for entry in read_catalog(discover([corpus]))}
+    assert second[voa.stem].startswith("Updated ")
+    assert {k: v for k, v in second.items() if k != voa.stem} == {
+        k: v for k, v in first.items() if k != voa.stem
+    }
+    cache.write_bytes(b'{"version": 1, "files": {"x": [1, "bad"]}}')
+    assert {entry.article_id: entry.title for entry in read_catalog(discover([corpus]))} == second
+    cache.write_bytes(b"\x00 not json")
+    assert {entry.article_id: entry.title for entry in read_catalog(discover([corpus]))} == second
