@@ -230,3 +230,17 @@ def test_corpus_screen_snapshot_100x24(snap_compare: Any, corpus: Path, annotati
         await settle(pilot.app, pilot)
 
     assert snap_compare(build([corpus], annotations), run_before=counted, terminal_size=(100, 24))
+
+
+async def test_q_quits_from_the_list_and_from_an_article(corpus: Path, annotations: Path, seed: Path) -> None:
+    # "quit" bound on a screen is looked up on the screen, which has no such
+    # action: the binding must name app.quit.
+    app = build([corpus], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0

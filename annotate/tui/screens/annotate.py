@@ -54,7 +54,7 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("o", "next_article", "Next article", id="article.next"),
     Binding("escape", "back", "Back", id="article.back", tooltip="Back to the article list"),
     Binding("question_mark", "help", "Help", id="help"),
-    Binding("q", "quit", "Quit", id="quit"),
+    Binding("q", "app.quit", "Quit", id="quit"),
 ]
 
 

@@ -45,7 +45,7 @@ CORPUS_BINDINGS: list[BindingType] = [
     Binding("escape", "clear_filter", "Clear filter", id="corpus.clear_filter", show=False),
     Binding("r", "refresh", "Refresh", id="corpus.refresh", tooltip="Re-read everyone's progress"),
     Binding("question_mark", "help", "Help", id="corpus.help"),
-    Binding("q", "quit", "Quit", id="corpus.quit"),
+    Binding("q", "app.quit", "Quit", id="corpus.quit"),
 ]
 SORTS = ("queue", "title", "outlet", "date", "claims", "progress")
 BATCH_SECONDS = 0.15
@@ -422,7 +422,7 @@ class CorpusScreen(Screen[None]):
                             continue
                     self.post_message(self.ProgressCounted(counts, False))
             except CancelledError:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=True, cancel_futures=True)
                 return
         self.post_message(self.ProgressCounted([], True))
 
