@@ -61,7 +61,7 @@ def _child_corpus(corpus: str, annotations: str, interact: bool, count_all: bool
         painted.append(time.time())
         start_counting(screen)
 
-    CorpusScreen.start_counting = first_paint  # type: ignore[method-assign]
+    CorpusScreen.start_counting = first_paint  # type: ignore[method-assign,assignment]
     app = make_app([Path(corpus)], "bench", Path(annotations))
 
     async def auto_pilot(pilot) -> None:  # type: ignore[no-untyped-def]
