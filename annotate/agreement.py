@@ -117,7 +117,7 @@ def agreement_report(
         index_of = {name: position for position, name in enumerate(codes)}
         matrix = [[0] * len(codes) for _ in codes]
         for (a, b), count in table.items():
-            matrix[index_of[names[a]]][index_of[names[b]]] += count  # type: ignore[index]
+            matrix[index_of[names[int(a)]]][index_of[names[int(b)]]] += count
         matrices[key] = {"labels": codes, "matrix": matrix, "units": pair_units[key]}
     report["cohen_kappa"] = cohen
 
@@ -132,7 +132,7 @@ def agreement_report(
     for profile, weight in profiles.items():
         for value in profile:
             if value is not None:
-                counts[names[value]] += weight  # type: ignore[index]
+                counts[names[value]] += weight
     report["label_counts"] = {name: counts[name] for name in codes}
 
     if progress:
@@ -262,7 +262,9 @@ def _source_agreement(units: UnitSet, notes: _Notes) -> dict[str, Any]:
             if raw not in normal_ids:
                 normal_ids[raw] = by_text.setdefault(normalise_source(raw), len(by_text))
     keys = units.keys
-    columns = [list(map(normal_ids.get, map(column.get, keys))) for column in units.sources]
+    # dict.get of a missing key (None included) is None: the lookup runs in C.
+    lookup: Callable[[str | None], int | None] = normal_ids.get  # type: ignore[assignment]
+    columns = [list(map(lookup, map(column.get, keys))) for column in units.sources]
     profiles: Counter[tuple[int | None, ...]] = Counter(zip(*columns, strict=True))
     return {
         "units": _vote_units(profiles),

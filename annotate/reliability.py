@@ -26,10 +26,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 Value = Hashable
-Profile = tuple[Value | None, ...]
-Profiles = Mapping[Profile, int]
+Profile = tuple[Any, ...]
+Profiles = Mapping[tuple[Any, ...], int]
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,9 @@ def specific_agreement(profiles: Profiles) -> dict[Value, Coefficient]:
     return {value: Coefficient(agreeing[value] / involved[value]) for value in involved if involved[value]}
 
 
-def confusion(profiles: Profiles, first: int, second: int) -> Counter[tuple[Value, Value]]:
+def confusion(profiles: Profiles, first: int, second: int) -> Counter[tuple[Any, Any]]:
     """Counts of (value of coder `first`, value of coder `second`) over units both coded."""
-    table: Counter[tuple[Value, Value]] = Counter()
+    table: Counter[tuple[Any, Any]] = Counter()
     for profile, weight in profiles.items():
         a, b = profile[first], profile[second]
         if a is not None and b is not None:

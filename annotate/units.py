@@ -13,7 +13,8 @@ Matching rules
    or split differently) joins the unit of another annotator's span in the same
    article that overlaps it the most, provided the overlap covers at least half of
    the shorter span and that annotator has no vote on that unit yet. Ties go to
-   the unit with more votes, then the earlier one. Such units are counted
+   the unit with more votes, then the earlier one; the longest unmatched spans are
+   placed first, so a merged span joins the best of its pieces. Such units are counted
    (`UnitSet.overlap_units`) so a lead sees when boundaries, not labels, are the
    disagreement; the vote keeps the annotator's own span (`Vote.start`, `Vote.end`).
 3. Stale events are excluded and counted. With the articles given, an event is
@@ -533,7 +534,8 @@ def _match_overlaps(units: UnitSet) -> None:
         candidates = sorted(by_article[article_id], key=lambda key: (key[1], key[2]))
         starts = [key[1] for key in candidates]
         longest = max(key[2] - key[1] for key in candidates)
-        for orphan in sorted(orphans[article_id]):
+        # Longest first: a merged span joins the best of its pieces, not the other way round.
+        for orphan in sorted(orphans[article_id], key=lambda key: (key[1] - key[2], key[1], key[2])):
             owners = holders[orphan]
             if len(owners) != 1:
                 continue  # another orphan has joined it: it is a unit now

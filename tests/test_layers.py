@@ -18,6 +18,13 @@ DOMAIN = [
     "keymap",
     "text",
     "errors",
+    "units",
+    "reliability",
+    "agreement",
+    "agreement_table",
+    "adjudication",
+    "status",
+    "status_table",
 ]
 
 

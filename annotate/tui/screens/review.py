@@ -124,8 +124,8 @@ class ReviewScreen(Screen[None]):
             agree="—" if agree.value is None else f"{agree.value * 100:.1f}%",
             alpha="—" if alpha.value is None else f"{alpha.value:.3f}",
         )
-        if current in self.keys:
-            self.cursor = self.keys.index(current)  # type: ignore[arg-type]
+        if current is not None and current in self.keys:
+            self.cursor = self.keys.index(current)
         else:
             self.cursor = 0
         if resume or current not in self.keys:
