@@ -72,7 +72,9 @@ def test_cohen_kappa_wikipedia_example() -> None:
 
 
 def test_fleiss_kappa_fleiss_1971_wikipedia_example() -> None:
-    rows = [tuple(category for category, count in enumerate(row) for _ in range(count)) for row in FLEISS_TABLE]
+    rows = [
+        tuple(category for category, count in enumerate(row) for _ in range(count)) for row in FLEISS_TABLE
+    ]
     kappa = fleiss_kappa(profile_counts(rows))
     assert kappa.value is not None and round(kappa.value, 3) == 0.210
 
@@ -95,7 +97,9 @@ def test_undefined_coefficients_are_none_with_a_note_never_nan() -> None:
     assert percent_agreement(profile_counts([])).value is None
 
 
-def _random_coders(rng: random.Random, coders: int, units: int, values: int, missing: float) -> list[list[int | None]]:
+def _random_coders(
+    rng: random.Random, coders: int, units: int, values: int, missing: float
+) -> list[list[int | None]]:
     data = [[rng.randrange(values) for _ in range(units)] for _ in range(coders)]
     truth = [rng.randrange(values) for _ in range(units)]
     for row in data:
@@ -131,10 +135,14 @@ def test_alpha_matches_nltk_with_missing_data(seed: int) -> None:
     agreement = pytest.importorskip("nltk.metrics.agreement")
     rng = random.Random(100 + seed)
     data = _random_coders(rng, rng.randint(2, 5), rng.randint(5, 40), rng.randint(2, 5), 0.3)
-    triples = [(f"c{c}", f"u{u}", v) for c, row in enumerate(data) for u, v in enumerate(row) if v is not None]
+    triples = [
+        (f"c{c}", f"u{u}", v) for c, row in enumerate(data) for u, v in enumerate(row) if v is not None
+    ]
     ours = krippendorff_alpha(profile_counts(zip(*data, strict=True)))
     task = agreement.AnnotationTask(triples)
-    pairable = {v for u in zip(*data, strict=True) if sum(x is not None for x in u) >= 2 for v in u if v is not None}
+    pairable = {
+        v for u in zip(*data, strict=True) if sum(x is not None for x in u) >= 2 for v in u if v is not None
+    }
     if len(pairable) < 2:
         assert ours.value is None  # nltk returns 1 here by convention; we say it is undefined
         return
@@ -161,7 +169,11 @@ def test_kappas_match_nltk_on_the_units_every_coder_labelled(seed: int) -> None:
     assert fleiss_kappa(profiles).value == pytest.approx(task.pi(), abs=1e-9)
     for first in range(coders):
         for second in range(first + 1, coders):
-            pair = [(unit[first], unit[second]) for unit in units if unit[first] is not None and unit[second] is not None]
+            pair = [
+                (unit[first], unit[second])
+                for unit in units
+                if unit[first] is not None and unit[second] is not None
+            ]
             pair_task = agreement.AnnotationTask(
                 [(c, f"u{u}", v) for u, values in enumerate(pair) for c, v in zip("ab", values, strict=True)]
             )

@@ -25,7 +25,9 @@ from tests.votes import annotator_session, label_claims, seed_article
 SHA = "0" * 64
 
 
-def raw_event(annotator: str, start: int, end: int, label: str | None = "confirmed", **extra: Any) -> dict[str, Any]:
+def raw_event(
+    annotator: str, start: int, end: int, label: str | None = "confirmed", **extra: Any
+) -> dict[str, Any]:
     """A hand-made event (no corpus needed)."""
     event: dict[str, Any] = {
         "v": 1,
@@ -66,7 +68,10 @@ def test_exact_matching_on_real_annotation_files(seed: Path, annotations: Path) 
     assert len(shared) == 2
     first = units.unit(shared[0])
     assert article.body[first.start : first.end] == first.text
-    assert {name: vote.label for name, vote in first.votes.items()} == {"alice": "confirmed", "bob": "confirmed"}
+    assert {name: vote.label for name, vote in first.votes.items()} == {
+        "alice": "confirmed",
+        "bob": "confirmed",
+    }
     assert units.overlap_units == 0 and units.stale_events == 0
 
 
@@ -132,7 +137,9 @@ def test_clear_and_label_free_events_are_not_votes(tmp_path: Path) -> None:
 def test_stale_events_are_excluded_and_counted(seed: Path, annotations: Path) -> None:
     old = seed_article(seed)
     label_claims(annotations, "alice", old, ["confirmed"] * 3)
-    seed.write_text(seed.read_text(encoding="utf-8").replace("Ahmed Masood", "Ahmad Massoud"), encoding="utf-8")
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("Ahmed Masood", "Ahmad Massoud"), encoding="utf-8"
+    )
     new = load_article(seed, seed.parent)
     assert new.sha256 != old.sha256
     label_claims(annotations, "bob", new, ["confirmed"] * 3)
@@ -146,7 +153,11 @@ def test_stale_events_are_excluded_and_counted(seed: Path, annotations: Path) ->
 def test_without_a_corpus_conflicting_bodies_are_left_out_with_a_note(tmp_path: Path) -> None:
     folder = tmp_path / "annotations"
     write(folder, "a", [raw_event("a", 0, 10), raw_event("a", 20, 30, article_id="other")])
-    write(folder, "b", [raw_event("b", 0, 10, article_sha256="1" * 64), raw_event("b", 20, 30, article_id="other")])
+    write(
+        folder,
+        "b",
+        [raw_event("b", 0, 10, article_sha256="1" * 64), raw_event("b", 20, 30, article_id="other")],
+    )
     units = load_units([folder])
     assert units.keys == [("other", 20, 30)]
     assert units.unresolved_labels == 2
@@ -177,7 +188,10 @@ def _unit(*labels: str, gold: str | None = None) -> Unit:
 
 
 def test_final_decision_gold_beats_majority_beats_single_and_ties_are_marked() -> None:
-    assert final_decision(_unit("confirmed", "disputed", "disputed", gold="unattributed")).label == "unattributed"
+    assert (
+        final_decision(_unit("confirmed", "disputed", "disputed", gold="unattributed")).label
+        == "unattributed"
+    )
     majority = final_decision(_unit("confirmed", "disputed", "disputed"))
     assert (majority.label, majority.method) == ("disputed", "majority")
     assert majority.source == "The Source 1"  # n1 and n2 gave disputed; n1 names "The Source 1" first
