@@ -84,12 +84,10 @@ class ReviewFilter:
 
 def is_disagreement(units: UnitSet, key: SpanKey) -> bool:
     """Two or more votes with more than one label between them."""
-    seen: set[int] = set()
-    for labels in units.labels:
-        code = labels.get(key)
-        if code is not None:
-            seen.add(code)
-    return len(seen) > 1
+    uid = units.uid_of.get(key)
+    if uid is None:
+        return False
+    return len({labels[uid] for labels in units.labels} - {None}) > 1
 
 
 def select(units: UnitSet, wanted: ReviewFilter) -> list[SpanKey]:
@@ -101,12 +99,13 @@ def select(units: UnitSet, wanted: ReviewFilter) -> list[SpanKey]:
     if wanted.annotator is not None and column is None:
         return []
     chosen = []
-    for key in units.keys:
+    for uid in units.order:
+        key = units.unit_keys[uid]
         if wanted.article_id is not None and key[0] != wanted.article_id:
             continue
-        if column is not None and key not in units.labels[column]:
+        if column is not None and units.labels[column][uid] is None:
             continue
-        if code is not None and not any(labels.get(key) == code for labels in units.labels):
+        if code is not None and not any(labels[uid] == code for labels in units.labels):
             continue
         if wanted.disagreements_only and not is_disagreement(units, key):
             continue

@@ -28,8 +28,7 @@ from annotate.reliability import (
     cohen_kappa,
     confusion,
     fleiss_kappa,
-    krippendorff_alpha,
-    percent_agreement,
+    nominal_summary,
     specific_agreement,
 )
 from annotate.schema import NOT_A_CLAIM
@@ -97,8 +96,9 @@ def agreement_report(
     elif not shared:
         notes.lines.append("no claim was labelled by two or more annotators")
 
-    report["percent_agreement"] = notes.value(percent_agreement(profiles), "percent_agreement")
-    report["krippendorff_alpha"] = notes.value(krippendorff_alpha(profiles), "krippendorff_alpha")
+    summary = nominal_summary(profiles)
+    report["percent_agreement"] = notes.value(summary.percent_agreement(), "percent_agreement")
+    report["krippendorff_alpha"] = notes.value(summary.alpha(), "krippendorff_alpha")
     complete = sum(weight for profile, weight in profiles.items() if None not in profile)
     report["fleiss_kappa"] = (
         notes.value(fleiss_kappa(profiles), "fleiss_kappa") if len(annotators) >= 2 else None
@@ -255,23 +255,22 @@ def _per_annotator(
 
 
 def _source_agreement(units: UnitSet, notes: _Notes) -> dict[str, Any]:
-    normal_ids: dict[str, int] = {}
+    normal_ids: dict[str | None, int | None] = {None: None}
     by_text: dict[str, int] = {}
     for column in units.sources:
-        for raw in set(column.values()):
+        for raw in set(column):
             if raw not in normal_ids:
-                normal_ids[raw] = by_text.setdefault(normalise_source(raw), len(by_text))
-    keys = units.keys
-    # dict.get of a missing key (None included) is None: the lookup runs in C.
-    lookup: Callable[[str | None], int | None] = normal_ids.get  # type: ignore[assignment]
-    columns = [list(map(lookup, map(column.get, keys))) for column in units.sources]
-    profiles: Counter[tuple[int | None, ...]] = Counter(zip(*columns, strict=True))
+                normal_ids[raw] = by_text.setdefault(normalise_source(raw), len(by_text))  # type: ignore[arg-type]
+    # Only units where two or more annotators named a source can agree or not.
+    columns = [list(map(normal_ids.__getitem__, column)) for column in units.sources]
+    profiles = Counter(
+        profile for profile in zip(*columns, strict=True) if len(profile) - profile.count(None) >= 2
+    )
+    summary = nominal_summary(profiles)
     return {
-        "units": _vote_units(profiles),
+        "units": summary.units,
         "distinct_sources": len(by_text),
-        "percent_agreement": notes.value(percent_agreement(profiles), "source_agreement.percent_agreement"),
-        "krippendorff_alpha": notes.value(
-            krippendorff_alpha(profiles), "source_agreement.krippendorff_alpha"
-        ),
+        "percent_agreement": notes.value(summary.percent_agreement(), "source_agreement.percent_agreement"),
+        "krippendorff_alpha": notes.value(summary.alpha(), "source_agreement.krippendorff_alpha"),
         "normalised": SOURCE_NORMALISATION,
     }

@@ -76,27 +76,65 @@ def coincidences(profiles: Profiles) -> dict[tuple[Value, Value], float]:
     return matrix
 
 
-def _alpha_sums(profiles: Profiles) -> tuple[float, float, dict[Value, float]]:
-    """(n pairable values, sum of diagonal coincidences, marginals n_c)."""
+@dataclass
+class NominalSummary:
+    """One pass over the profiles: everything alpha and percent agreement need.
+
+    `units`: units with two or more values; `n`: pairable values; `diagonal`:
+    sum of o_cc; `marginals`: n_c; `agreeing`: sum over units of the share of
+    agreeing coder pairs.
+    """
+
+    units: int = 0
+    n: float = 0.0
+    diagonal: float = 0.0
+    marginals: dict[Any, float] | None = None
+    agreeing: float = 0.0
+
+    def alpha(self) -> Coefficient:
+        """Krippendorff's alpha (nominal) from the sums."""
+        if self.n == 0:
+            return Coefficient(None, "no unit has two or more values")
+        expected = self.n * self.n - sum(n_c * n_c for n_c in (self.marginals or {}).values())
+        if expected <= 0:
+            return Coefficient(None, "every value is the same, so no disagreement is expected (alpha is 0/0)")
+        return Coefficient(1.0 - (self.n - 1.0) * (self.n - self.diagonal) / expected)
+
+    def percent_agreement(self) -> Coefficient:
+        """Mean share of agreeing pairs per unit."""
+        if not self.units:
+            return Coefficient(None, "no unit has two or more values")
+        return Coefficient(self.agreeing / self.units)
+
+
+def nominal_summary(profiles: Profiles) -> NominalSummary:
+    """Sums for alpha and percent agreement in one pass (see NominalSummary)."""
+    units = 0
     n = 0.0
     diagonal = 0.0
-    marginals: dict[Value, float] = {}
+    agreeing = 0.0
+    marginals: dict[Any, float] = {}
     for profile, weight in profiles.items():
-        values = _values(profile)
+        values = [value for value in profile if value is not None]
         m = len(values)
         if m < 2:
             continue
+        units += weight
         n += weight * m
         first = values[0]
         if values.count(first) == m:  # unanimous: the common case, kept cheap
             diagonal += weight * m
+            agreeing += weight
             marginals[first] = marginals.get(first, 0.0) + weight * m
             continue
-        scale = weight / (m - 1)
-        for value, count in Counter(values).items():
-            diagonal += count * (count - 1) * scale
+        pairs = 0
+        for value in set(values):
+            count = values.count(value)
+            pairs += count * (count - 1)
             marginals[value] = marginals.get(value, 0.0) + weight * count
-    return n, diagonal, marginals
+        diagonal += weight * pairs / (m - 1)
+        agreeing += weight * pairs / (m * (m - 1))
+    return NominalSummary(units, n, diagonal, marginals, agreeing)
 
 
 def krippendorff_alpha(profiles: Profiles) -> Coefficient:
@@ -105,30 +143,12 @@ def krippendorff_alpha(profiles: Profiles) -> Coefficient:
     alpha = 1 - D_o / D_e = 1 - (n - 1) * (n - sum_c o_cc) / (n**2 - sum_c n_c**2),
     with n the number of pairable values (those in units with two or more).
     """
-    n, diagonal, marginals = _alpha_sums(profiles)
-    if n == 0:
-        return Coefficient(None, "no unit has two or more values")
-    expected = n * n - sum(n_c * n_c for n_c in marginals.values())
-    if expected <= 0:
-        return Coefficient(None, "every value is the same, so no disagreement is expected (alpha is 0/0)")
-    return Coefficient(1.0 - (n - 1.0) * (n - diagonal) / expected)
+    return nominal_summary(profiles).alpha()
 
 
 def percent_agreement(profiles: Profiles) -> Coefficient:
     """Mean share of agreeing coder pairs per unit, over units with two or more values."""
-    units = 0
-    total = 0.0
-    for profile, weight in profiles.items():
-        values = _values(profile)
-        m = len(values)
-        if m < 2:
-            continue
-        agreeing = sum(count * (count - 1) for count in Counter(values).values())
-        total += weight * agreeing / (m * (m - 1))
-        units += weight
-    if not units:
-        return Coefficient(None, "no unit has two or more values")
-    return Coefficient(total / units)
+    return nominal_summary(profiles).percent_agreement()
 
 
 def specific_agreement(profiles: Profiles) -> dict[Value, Coefficient]:

@@ -78,8 +78,9 @@ class StatusData:
         for index in range(len(units.annotators)):
             spans: dict[str, set[tuple[int, int]]] = {}
             moved = units.spans[index]
-            for key in units.labels[index]:
-                spans.setdefault(key[0], set()).add(moved.get(key, (key[1], key[2])))
+            for key in units.voted_keys(index):
+                span = moved.get(units.uid_of[key], (key[1], key[2]))
+                spans.setdefault(key[0], set()).add(span)
             own.append(spans)
         for article_id in sorted(self.articles):
             article = self.articles[article_id]
@@ -105,13 +106,13 @@ def annotator_section(data: StatusData) -> Section:
     units = data.units
     per_annotator = data.report["per_annotator"]
     for index, name in enumerate(units.annotators):
-        counts = Counter(units.labels[index].values())
+        counts = Counter(code for code in units.labels[index] if code is not None)
         distribution = [counts.get(units.label_names.index(label), 0) for label in labels]
         if data.articles is not None:
             done = sum(d for (who, _), (d, _) in data.progress.items() if who == name)
             total: int | None = sum(t for (who, _), (_, t) in data.progress.items() if who == name)
         else:
-            done, total = len(units.labels[index]), None
+            done, total = sum(counts.values()), None
         section.rows.append(
             [name, done, total, *distribution, per_annotator[name]["agreement_with_majority"]]
         )
@@ -128,6 +129,7 @@ def article_section(data: StatusData) -> Section | None:
     section = Section("articles", "Articles", ["article", *units.annotators, "units", "alpha"])
     per_article = data.report["per_article"]
     article_ids = sorted(set(data.articles or ()) | set(per_article))
+    voted = [Counter(key[0] for key in units.voted_keys(index)) for index in range(len(units.annotators))]
     for article_id in article_ids:
         entry = per_article.get(article_id, {"units": 0, "krippendorff_alpha": None})
         row: list[Cell] = [article_id]
@@ -137,7 +139,7 @@ def article_section(data: StatusData) -> Section | None:
                 for done, total in (data.progress[(name, article_id)] for name in units.annotators)
             )
         else:
-            row.extend(sum(1 for key in labels if key[0] == article_id) for labels in units.labels)
+            row.extend(counts[article_id] for counts in voted)
         row.extend([entry["units"], entry["krippendorff_alpha"]])
         section.rows.append(row)
     if data.articles is None:

@@ -58,7 +58,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -206,17 +205,28 @@ def final_decision(unit: Unit) -> Decision:
 
 @dataclass
 class UnitSet:
-    """Every annotator's current votes, column-wise; see the module docstring."""
+    """Every annotator's current votes, column-wise; see the module docstring.
+
+    Spans get integer ids (`uid_of`, `unit_keys`) as they are first seen; each
+    annotator's labels and sources are lists indexed by id (None where they have
+    no vote), so profiles and unions are list operations rather than millions of
+    dict lookups on tuples.
+    """
 
     annotators: list[str] = field(default_factory=list)
     label_names: list[str] = field(default_factory=list)
-    keys: list[SpanKey] = field(default_factory=list)
-    labels: list[dict[SpanKey, int]] = field(default_factory=list)
-    sources: list[dict[SpanKey, str]] = field(default_factory=list)
-    notes: list[dict[SpanKey, str]] = field(default_factory=list)
-    spans: list[dict[SpanKey, tuple[int, int]]] = field(default_factory=list)
-    info: dict[SpanKey, tuple[int, str, str]] = field(default_factory=dict)
-    overlap_keys: set[SpanKey] = field(default_factory=set)
+    unit_keys: list[SpanKey] = field(default_factory=list)
+    uid_of: dict[SpanKey, int] = field(default_factory=dict)
+    info: list[tuple[int, str, str]] = field(default_factory=list)
+    """Per id: (paragraph, text, article_sha256)."""
+    labels: list[list[int | None]] = field(default_factory=list)
+    sources: list[list[str | None]] = field(default_factory=list)
+    notes: list[dict[int, str]] = field(default_factory=list)
+    spans: list[dict[int, tuple[int, int]]] = field(default_factory=list)
+    """Per annotator, the own span of each vote moved by overlap matching."""
+    order: list[int] = field(default_factory=list)
+    """Ids with one or more votes, sorted by (article_id, start, end)."""
+    overlap_uids: set[int] = field(default_factory=set)
     gold: dict[SpanKey, GoldDecision] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     schema_ref: str | None = None
@@ -229,36 +239,55 @@ class UnitSet:
     """Merge/split events (`segment` field) per (annotator index, article), for claim layouts."""
 
     @property
+    def keys(self) -> list[SpanKey]:
+        """Every unit with one or more votes, sorted by article, start, end."""
+        return list(map(self.unit_keys.__getitem__, self.order))
+
+    @property
     def overlap_units(self) -> int:
         """How many units gained a vote by overlap matching."""
-        return len(self.overlap_keys)
+        return len(self.overlap_uids)
+
+    @property
+    def overlap_keys(self) -> set[SpanKey]:
+        """The units that gained a vote by overlap matching."""
+        return {self.unit_keys[uid] for uid in self.overlap_uids}
 
     def label_column(self, index: int, keys: Sequence[SpanKey] | None = None) -> list[int | None]:
-        """Annotator `index`'s label codes for `keys` (all units by default), None where absent."""
-        return list(map(self.labels[index].get, self.keys if keys is None else keys))
+        """Annotator `index`'s label codes for `keys` (all units in order by default), None where absent."""
+        column = self.labels[index]
+        if keys is None:
+            return list(map(column.__getitem__, self.order))
+        return [column[self.uid_of[key]] for key in keys]
+
+    def code(self, index: int, key: SpanKey) -> int | None:
+        """Annotator `index`'s label code on a unit, or None."""
+        uid = self.uid_of.get(key)
+        return None if uid is None else self.labels[index][uid]
 
     def vote_count(self, key: SpanKey) -> int:
         """How many annotators voted on a unit."""
-        return sum(1 for labels in self.labels if key in labels)
+        return sum(1 for index in range(len(self.annotators)) if self.code(index, key) is not None)
 
     def shared_keys(self) -> list[SpanKey]:
         """Units with two or more votes, in order."""
-        seen: set[SpanKey] = set()
-        shared: set[SpanKey] = set()
-        for labels in self.labels:
-            shared.update(labels.keys() & seen)
-            seen.update(labels)
-        return [key for key in self.keys if key in shared]
+        return [key for key in self.keys if self.vote_count(key) >= 2]
+
+    def voted_keys(self, index: int) -> list[SpanKey]:
+        """The units annotator `index` voted on, in order."""
+        column = self.labels[index]
+        return [self.unit_keys[uid] for uid in self.order if column[uid] is not None]
 
     def vote(self, index: int, key: SpanKey) -> Vote | None:
         """Annotator `index`'s vote on a unit."""
-        code = self.labels[index].get(key)
+        uid = self.uid_of.get(key)
+        if uid is None:
+            return None
+        code = self.labels[index][uid]
         if code is None:
             return None
-        start, end = self.spans[index].get(key, (key[1], key[2]))
-        return Vote(
-            self.label_names[code], self.sources[index].get(key), self.notes[index].get(key), start, end
-        )
+        start, end = self.spans[index].get(uid, (key[1], key[2]))
+        return Vote(self.label_names[code], self.sources[index][uid], self.notes[index].get(uid), start, end)
 
     def unit(self, key: SpanKey) -> Unit:
         """The unit at `key`, with its votes and gold decision."""
@@ -267,9 +296,10 @@ class UnitSet:
             vote = self.vote(index, key)
             if vote is not None:
                 votes[name] = vote
-        paragraph, text, sha = self.info[key]
+        uid = self.uid_of[key]
+        paragraph, text, sha = self.info[uid]
         return Unit(
-            key[0], key[1], key[2], paragraph, text, sha, votes, self.gold.get(key), key in self.overlap_keys
+            key[0], key[1], key[2], paragraph, text, sha, votes, self.gold.get(key), uid in self.overlap_uids
         )
 
     def units(self, keys: Iterable[SpanKey] | None = None) -> Iterator[Unit]:
@@ -322,6 +352,9 @@ def load_gold(
     return decisions
 
 
+_GROWTH = 4096
+
+
 class _Loader:
     """One pass over the annotator files, folding each annotator's events into columns."""
 
@@ -334,16 +367,34 @@ class _Loader:
         self.body_hashes: dict[str, str] = {}
         self.conflicted: set[str] = set()
         self.schema_files: dict[str, list[Path]] = {}
+        self.capacity = 0
 
     def annotator(self, name: str) -> int:
         """The column of annotator `name`, created on first sight."""
         found = self.index.get(name)
         if found is None:
-            found = self.index[name] = len(self.units.annotators)
-            self.units.annotators.append(name)
-            for columns in (self.units.labels, self.units.sources, self.units.notes, self.units.spans):
-                columns.append({})
+            units = self.units
+            found = self.index[name] = len(units.annotators)
+            units.annotators.append(name)
+            units.labels.append([None] * self.capacity)
+            units.sources.append([None] * self.capacity)
+            units.notes.append({})
+            units.spans.append({})
         return found
+
+    def grow(self) -> None:
+        """Room for more unit ids in every column (in steps, not per unit)."""
+        self.capacity += _GROWTH
+        for labels in self.units.labels:
+            labels.extend([None] * _GROWTH)
+        for sources in self.units.sources:
+            sources.extend([None] * _GROWTH)
+
+    def body_changed(self, article_id: str, sha: str) -> None:
+        """Without articles: remember each article's body hash, and articles that have two."""
+        known = self.body_hashes.setdefault(article_id, sha)
+        if known != sha:
+            self.conflicted.add(article_id)
 
     def read(self, path: Path, progress: Progress | None) -> None:
         """Fold one file into the columns (the hot loop: keep it lean)."""
@@ -360,13 +411,16 @@ class _Loader:
             articles = self.articles
             codes = self.codes
             interned = self.interned
+            uid_of = units.uid_of
+            unit_keys = units.unit_keys
             info = units.info
-            body_hashes = self.body_hashes
             schema: str | None = None
             name: str | None = None
-            labels: dict[SpanKey, int] = {}
-            sources: dict[SpanKey, str] = {}
-            notes: dict[SpanKey, str] = {}
+            last_article: str | None = None
+            last_sha: str | None = None
+            labels: list[int | None] = []
+            sources: list[str | None] = []
+            notes: dict[int, str] = {}
             column = -1
             for number, line in enumerate(lines, 1):
                 try:
@@ -411,14 +465,24 @@ class _Loader:
                         if sha != article.sha256 or article.body[start:end] != event["text"]:
                             units.stale_events += 1
                             continue
-                    elif sha != body_hashes.get(article_id):
-                        if article_id in body_hashes:
-                            self.conflicted.add(article_id)
-                        else:
-                            body_hashes[article_id] = sha
+                    elif article_id != last_article or sha != last_sha:
+                        # Events come in runs per article: check the hash table only when the run changes.
+                        self.body_changed(article_id, sha)
+                        last_article, last_sha = article_id, sha
                     if "segment" in event:
                         units.segments.setdefault((column, article_id), []).append(event)
                     key = (article_id, start, end)
+                    uid = uid_of.get(key)
+                    if uid is None:
+                        paragraph = event["paragraph"]
+                        text = event["text"]
+                        if type(paragraph) is not int or type(text) is not str:
+                            raise ValueError
+                        uid = uid_of[key] = len(unit_keys)
+                        unit_keys.append(key)
+                        info.append((paragraph, text, sha))
+                        if uid == self.capacity:
+                            self.grow()
                     op = event["op"]
                     label = event.get("label")
                     if op == "label" and label is not None:
@@ -428,30 +492,20 @@ class _Loader:
                                 raise ValueError
                             code = codes[label] = len(units.label_names)
                             units.label_names.append(label)
-                        labels[key] = code
+                        labels[uid] = code
                         source = event.get("source")
-                        if source is None:
-                            if sources:
-                                sources.pop(key, None)
-                        else:
-                            # One copy of each distinct source, however many votes name it.
-                            sources[key] = interned.setdefault(source, source)
+                        # One copy of each distinct source, however many votes name it.
+                        sources[uid] = None if source is None else interned.setdefault(source, source)
                         note = event.get("note")
                         if note is not None:
-                            notes[key] = note
+                            notes[uid] = note
                         elif notes:
-                            notes.pop(key, None)
-                        if key not in info:
-                            paragraph = event["paragraph"]
-                            if type(paragraph) is not int:
-                                raise ValueError
-                            info[key] = (paragraph, event["text"], sha)
+                            notes.pop(uid, None)
                     elif op == "label" or op == "clear":
-                        labels.pop(key, None)
-                        if sources:
-                            sources.pop(key, None)
+                        labels[uid] = None
+                        sources[uid] = None
                         if notes:
-                            notes.pop(key, None)
+                            notes.pop(uid, None)
                     else:
                         raise ValueError
                 except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
@@ -462,15 +516,22 @@ class _Loader:
                         units.problems.append(problem)
 
     def finish(self) -> UnitSet:
-        """Resolve body-hash conflicts, match overlaps, sort the units."""
+        """Trim the columns, resolve body-hash conflicts, match overlaps, order the units."""
         units = self.units
+        size = len(units.unit_keys)
+        for labels in units.labels:
+            del labels[size:]
+        for sources in units.sources:
+            del sources[size:]
         if self.conflicted:
             dropped = 0
-            for columns in (units.labels, units.sources, units.notes):
-                for column in columns:
-                    for key in [key for key in column if key[0] in self.conflicted]:
-                        del column[key]
-                        dropped += columns is units.labels
+            for uid, key in enumerate(units.unit_keys):
+                if key[0] in self.conflicted:
+                    for index in range(len(units.annotators)):
+                        dropped += units.labels[index][uid] is not None
+                        units.labels[index][uid] = None
+                        units.sources[index][uid] = None
+                        units.notes[index].pop(uid, None)
             units.unresolved_labels = dropped
             names = ", ".join(sorted(self.conflicted)[:5]) + (" ..." if len(self.conflicted) > 5 else "")
             units.notes_for_report.append(
@@ -478,9 +539,14 @@ class _Loader:
                 f"body; their {dropped} labels were left out (pass --corpus DIR to keep those for the current body)"
             )
         _match_overlaps(units)
-        # First-seen order is nearly sorted already (annotators label an article
-        # from top to bottom), which makes this sort close to linear.
-        units.keys = sorted(dict.fromkeys(chain.from_iterable(units.labels)))
+        voted = [
+            uid
+            for uid, profile in enumerate(zip(*units.labels, strict=True))
+            if profile.count(None) < len(profile)
+        ]
+        # Ids are in first-seen order, which is nearly sorted already (annotators
+        # label an article from top to bottom): this sort is close to linear.
+        units.order = sorted(voted, key=units.unit_keys.__getitem__)
         if len(self.schema_files) == 1:
             units.schema_ref = next(iter(self.schema_files))
         return units
@@ -509,63 +575,68 @@ def _reporting(handle: IO[bytes], progress: Progress) -> Iterator[bytes]:
 
 def _match_overlaps(units: UnitSet) -> None:
     """Move each vote no other annotator shares exactly to the best-overlapping unit (module rule 2)."""
-    if len(units.annotators) < 2:
+    annotators = len(units.annotators)
+    if annotators < 2:
         return
-    # Set operations run in C: a span is an orphan when only one annotator has it.
-    seen: set[SpanKey] = set()
-    shared: set[SpanKey] = set()
-    for labels in units.labels:
-        shared.update(labels.keys() & seen)
-        seen.update(labels)
-    orphans: dict[str, list[SpanKey]] = defaultdict(list)
-    for key in seen - shared:
-        orphans[key[0]].append(key)
+    orphans: dict[str, list[int]] = defaultdict(list)
+    for uid, profile in enumerate(zip(*units.labels, strict=True)):
+        if profile.count(None) == annotators - 1:
+            orphans[units.unit_keys[uid][0]].append(uid)
     if not orphans:
         return
-    holders: dict[SpanKey, set[int]] = defaultdict(set)
-    by_article: dict[str, list[SpanKey]] = defaultdict(list)
-    for index, labels in enumerate(units.labels):
-        for key in labels:
-            if key[0] in orphans:
-                holders[key].add(index)
-    for key in holders:
-        by_article[key[0]].append(key)
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for uid, key in enumerate(units.unit_keys):
+        if key[0] in orphans:
+            by_article[key[0]].append(uid)
+    holders: dict[int, set[int]] = {}
+
+    def holders_of(uid: int) -> set[int]:
+        found = holders.get(uid)
+        if found is None:
+            found = holders[uid] = {i for i in range(annotators) if units.labels[i][uid] is not None}
+        return found
+
+    keys = units.unit_keys
     for article_id in sorted(orphans):
-        candidates = sorted(by_article[article_id], key=lambda key: (key[1], key[2]))
-        starts = [key[1] for key in candidates]
-        longest = max(key[2] - key[1] for key in candidates)
+        candidates = sorted(by_article[article_id], key=keys.__getitem__)
+        starts = [keys[uid][1] for uid in candidates]
+        longest = max(keys[uid][2] - keys[uid][1] for uid in candidates)
         # Longest first: a merged span joins the best of its pieces, not the other way round.
-        for orphan in sorted(orphans[article_id], key=lambda key: (key[1] - key[2], key[1], key[2])):
-            owners = holders[orphan]
+        for orphan in sorted(orphans[article_id], key=lambda uid: (keys[uid][1] - keys[uid][2], keys[uid])):
+            owners = holders_of(orphan)
             if len(owners) != 1:
                 continue  # another orphan has joined it: it is a unit now
             (owner,) = owners
-            _, start, end = orphan
+            _, start, end = keys[orphan]
             first = bisect.bisect_left(starts, start - longest)
             last = bisect.bisect_left(starts, end)
             best: tuple[int, int, int] | None = None
-            target: SpanKey | None = None
+            target: int | None = None
             for candidate in candidates[first:last]:
-                others = holders[candidate]
-                if candidate == orphan or not others or owner in others:
+                if candidate == orphan:
                     continue
-                overlap = min(end, candidate[2]) - max(start, candidate[1])
-                shorter = min(end - start, candidate[2] - candidate[1])
+                others = holders_of(candidate)
+                if not others or owner in others:
+                    continue
+                _, other_start, other_end = keys[candidate]
+                overlap = min(end, other_end) - max(start, other_start)
+                shorter = min(end - start, other_end - other_start)
                 if overlap <= 0 or overlap * 2 < shorter:
                     continue
-                score = (overlap, len(others), -candidate[1])
+                score = (overlap, len(others), -other_start)
                 if best is None or score > best:
                     best, target = score, candidate
             if target is None:
                 continue
-            units.labels[owner][target] = units.labels[owner].pop(orphan)
-            for column in (units.sources[owner], units.notes[owner]):
-                if orphan in column:
-                    column[target] = column.pop(orphan)
+            labels, sources, notes = units.labels[owner], units.sources[owner], units.notes[owner]
+            labels[target], labels[orphan] = labels[orphan], None
+            sources[target], sources[orphan] = sources[orphan], None
+            if orphan in notes:
+                notes[target] = notes.pop(orphan)
             units.spans[owner][target] = (start, end)
             owners.discard(owner)
-            holders[target].add(owner)
-            units.overlap_keys.add(target)
+            holders_of(target).add(owner)
+            units.overlap_uids.add(target)
 
 
 def load_units(

@@ -1,0 +1,201 @@
+"""Benchmark: `annotate agreement --json` over a million events, beside the parse floor.
+
+Generates 200,000 claims × 5 annotators (1,000,000 events, ~1% of claims merged
+differently by one annotator) in a temporary folder, then measures in this
+process, best of several runs:
+
+- the floor: reading every file and parsing each line with orjson (the project's
+  JSON parser), nothing else;
+- `annotate agreement --json` (the real CLI entry point, output discarded).
+
+Peak memory (max RSS) of each is measured in a fresh subprocess. The same is done
+with 1,000 distinct source strings (the case that exhausts memory with a dense
+units × values² matrix).
+
+    python bench/agreement_bench.py            # full size
+    python bench/agreement_bench.py --quick    # 20,000 claims, for a smoke run
+
+`run(quick)` returns the figures as a dict for the `python -m bench` runner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = ["confirmed", "disputed", "unattributed", "not_a_claim"]
+ANNOTATORS = 5
+CLAIMS_PER_ARTICLE = 100
+
+
+def generate(folder: Path, claims: int, sources: int, seed: int = 7) -> int:
+    """Write the annotator files; returns the number of events written."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"source {i} of the ministry" for i in range(sources)]
+    truth = [rng.randrange(len(LABELS)) for _ in range(claims)]
+    written = 0
+    for index in range(ANNOTATORS):
+        annotator = f"annotator{index}"
+        lines: list[bytes] = []
+        with (folder / f"{annotator}.jsonl").open("wb") as handle:
+            claim = 0
+            while claim < claims:
+                article = claim // CLAIMS_PER_ARTICLE
+                position = claim % CLAIMS_PER_ARTICLE
+                start = position * 130
+                end = start + 120
+                merged = index == ANNOTATORS - 1 and position % 100 == 50
+                if merged:
+                    end += 130  # this annotator merged the claim with the next one
+                label = truth[claim] if rng.random() < 0.8 else rng.randrange(len(LABELS))
+                event = {
+                    "v": 1,
+                    "id": f"{rng.getrandbits(128):032x}",
+                    "ts": f"2024-05-01T10:{claim // 6000 % 60:02d}:{claim // 100 % 60:02d}.000Z",
+                    "annotator": annotator,
+                    "article_id": f"news/article-{article:05d}",
+                    "article_sha256": hashlib.sha256(str(article).encode()).hexdigest(),
+                    "paragraph": position // 4,
+                    "start": start,
+                    "end": end,
+                    "text": "w" * (end - start),
+                    "op": "label",
+                    "label": LABELS[label],
+                    "source": names[rng.randrange(sources)] if rng.random() < 0.7 else None,
+                    "note": None,
+                    "schema": "credibility/1",
+                }
+                lines.append(orjson.dumps(event) + b"\n")
+                written += 1
+                if merged:
+                    claim += 1
+                    removed = {**event, "id": f"{rng.getrandbits(128):032x}", "op": "clear", "label": None}
+                    removed.update(start=end - 120, end=end, text="w" * 120, source=None, segment="removed")
+                    lines.append(orjson.dumps(removed) + b"\n")
+                    written += 1
+                claim += 1
+                if len(lines) >= 10_000:
+                    handle.write(b"".join(lines))
+                    lines.clear()
+            handle.write(b"".join(lines))
+    return written
+
+
+def parse_floor(folder: Path) -> None:
+    """Read every line of every file and parse it with orjson: the floor."""
+    loads = orjson.loads
+    for path in sorted(folder.glob("*.jsonl")):
+        with path.open("rb") as handle:
+            for line in handle:
+                loads(line)
+
+
+class _Discard(io.TextIOWrapper):
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO())
+
+
+def agreement_json(folder: Path) -> None:
+    """`annotate agreement FOLDER --json`, in process, output discarded."""
+    from annotate.cli import main
+
+    with contextlib.redirect_stdout(_Discard()):
+        status = main(["agreement", str(folder), "--json"])
+    if status != 0:
+        raise RuntimeError(f"annotate agreement exited {status}")
+
+
+def best_of(repeats: int, work: Callable[[], None]) -> float:
+    """The fastest of `repeats` runs, in seconds (the machine is shared: minimum, not mean)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def peak_mb(what: str, folder: Path) -> float:
+    """Max RSS in MB of a fresh process doing `what` ('floor' or 'agreement') on `folder`."""
+    code = (
+        "import resource, sys; sys.path.insert(0, sys.argv[3]);"
+        "from pathlib import Path; import bench.agreement_bench as b;"
+        "(b.parse_floor if sys.argv[1] == 'floor' else b.agreement_json)(Path(sys.argv[2]));"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, what, str(folder), str(ROOT)], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+
+
+@contextlib.contextmanager
+def _workspace() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="annotate-agreement-bench-") as folder:
+        yield Path(folder)
+
+
+def measure(claims: int, sources: int, repeats: int) -> dict[str, float]:
+    """Generate the input, then time and weigh the floor and the agreement run."""
+    with _workspace() as folder:
+        events = generate(folder / "annotations", claims, sources)
+        annotations = folder / "annotations"
+        parse_floor(annotations)  # warm the page cache for both
+        floor = best_of(repeats, lambda: parse_floor(annotations))
+        agreement = best_of(repeats, lambda: agreement_json(annotations))
+        return {
+            "events": float(events),
+            "parse_floor_s": round(floor, 3),
+            "agreement_s": round(agreement, 3),
+            "ratio": round(agreement / floor, 2),
+            "parse_peak_mb": round(peak_mb("floor", annotations), 1),
+            "agreement_peak_mb": round(peak_mb("agreement", annotations), 1),
+        }
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Every figure, flat: `agreement_*` (20 sources) and `agreement_sources1000_*`."""
+    claims = 20_000 if quick else 200_000
+    repeats = 1 if quick else 3
+    figures: dict[str, float] = {}
+    for prefix, sources in (("", 20), ("sources1000_", 1000)):
+        result = measure(claims, sources, repeats)
+        figures[f"{prefix}events"] = result["events"]
+        figures[f"{prefix}parse_floor_s"] = result["parse_floor_s"]
+        figures[f"agreement_{prefix}s"] = result["agreement_s"]
+        figures[f"agreement_{prefix}ratio"] = result["ratio"]
+        figures[f"{prefix}parse_peak_mb"] = result["parse_peak_mb"]
+        figures[f"agreement_{prefix}peak_mb"] = result["agreement_peak_mb"]
+    return figures
+
+
+def main() -> None:
+    """Print the figures as a table, or JSON with --json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 claims instead of 200,000")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    figures = run(args.quick)
+    if args.json:
+        print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+        return
+    for key, value in figures.items():
+        print(f"{key:36} {value:>12}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
