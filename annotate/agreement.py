@@ -19,20 +19,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import combinations, groupby
+from itertools import combinations
 from typing import Any
 
 from annotate.reliability import (
     Coefficient,
+    NominalSummary,
     Profiles,
     cohen_kappa,
     confusion,
     fleiss_kappa,
+    grouped_summaries,
     nominal_summary,
     specific_agreement,
 )
 from annotate.schema import NOT_A_CLAIM
-from annotate.units import UnitSet, normalise_source
+from annotate.units import UnitSet, gc_paused, normalise_source
 
 Report = dict[str, Any]
 SOURCE_NORMALISATION = "case folded, articles (a/an/the) removed, whitespace collapsed"
@@ -73,6 +75,15 @@ def agreement_report(
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Compute the agreement report; never raises for degenerate data (nulls with notes instead)."""
+    with gc_paused():
+        return _agreement_report(units, schema_names, progress)
+
+
+def _agreement_report(
+    units: UnitSet,
+    schema_names: Sequence[str],
+    progress: Callable[[str], None] | None,
+) -> Report:
     notes = _Notes()
     annotators = units.annotators
     keys = units.keys
@@ -137,7 +148,7 @@ def agreement_report(
 
     if progress:
         progress("per article")
-    report["per_article"] = _per_article(units, columns, keys)
+    report["per_article"] = _per_article(columns, keys)
     if any(
         entry["krippendorff_alpha"] is None and entry["units"] for entry in report["per_article"].values()
     ):
@@ -170,56 +181,22 @@ def agreement_report(
     return report
 
 
-def _per_article(
-    units: UnitSet, columns: list[list[int | None]], keys: list[Any]
-) -> dict[str, dict[str, Any]]:
+def _per_article(columns: list[list[int | None]], keys: list[Any]) -> dict[str, dict[str, Any]]:
+    index_of: dict[str, int] = {}
+    groups = [index_of.setdefault(key[0], len(index_of)) for key in keys]
+    summaries = grouped_summaries(columns, groups)
     per_article: dict[str, dict[str, Any]] = {}
-    position = 0
-    # Profiles repeat across articles: compute each distinct one's sums once.
-    cache: dict[tuple[int | None, ...], tuple[int, float, tuple[tuple[int, int], ...], float]] = {}
-    for article_id, group in groupby(keys, key=lambda key: key[0]):
-        size = sum(1 for _ in group)
-        profiles = Counter(zip(*(column[position : position + size] for column in columns), strict=True))
-        position += size
-        per_article[article_id] = _article_entry(profiles, cache)
-    return per_article
-
-
-def _article_entry(
-    profiles: Profiles,
-    cache: dict[tuple[int | None, ...], tuple[int, float, tuple[tuple[int, int], ...], float]],
-) -> dict[str, Any]:
-    n = 0.0
-    diagonal = 0.0
-    agreeing = 0.0
-    count = 0
-    marginals: dict[int, float] = {}
-    for profile, weight in profiles.items():
-        parts = cache.get(profile)
-        if parts is None:
-            values = [value for value in profile if value is not None]
-            m = len(values)
-            if m < 2:
-                parts = (0, 0.0, (), 0.0)
-            else:
-                counted = Counter(values)
-                pairs = sum(c * (c - 1) for c in counted.values())
-                parts = (m, pairs / (m - 1), tuple(counted.items()), pairs / (m * (m - 1)))
-            cache[profile] = parts
-        m, diag, value_counts, share = parts
-        if not m:
+    for article_id, group in index_of.items():
+        summary = summaries.get(group)
+        if summary is None:
+            per_article[article_id] = {"units": 0, "krippendorff_alpha": None, "percent_agreement": None}
             continue
-        count += weight
-        n += weight * m
-        diagonal += weight * diag
-        agreeing += weight * share
-        for value, c in value_counts:
-            marginals[value] = marginals.get(value, 0.0) + weight * c
-    if not count:
-        return {"units": 0, "krippendorff_alpha": None, "percent_agreement": None}
-    expected = n * n - sum(v * v for v in marginals.values())
-    alpha = None if expected <= 0 else round(1.0 - (n - 1.0) * (n - diagonal) / expected, 4)
-    return {"units": count, "krippendorff_alpha": alpha, "percent_agreement": round(agreeing / count, 4)}
+        per_article[article_id] = {
+            "units": summary.units,
+            "krippendorff_alpha": summary.alpha().rounded(),
+            "percent_agreement": summary.percent_agreement().rounded(),
+        }
+    return per_article
 
 
 def _per_annotator(
@@ -261,12 +238,8 @@ def _source_agreement(units: UnitSet, notes: _Notes) -> dict[str, Any]:
         for raw in set(column):
             if raw not in normal_ids:
                 normal_ids[raw] = by_text.setdefault(normalise_source(raw), len(by_text))  # type: ignore[arg-type]
-    # Only units where two or more annotators named a source can agree or not.
     columns = [list(map(normal_ids.__getitem__, column)) for column in units.sources]
-    profiles = Counter(
-        profile for profile in zip(*columns, strict=True) if len(profile) - profile.count(None) >= 2
-    )
-    summary = nominal_summary(profiles)
+    summary = grouped_summaries(columns, [0] * len(units.unit_keys)).get(0) or NominalSummary(marginals={})
     return {
         "units": summary.units,
         "distinct_sources": len(by_text),

@@ -57,6 +57,7 @@ import gc
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -538,15 +539,12 @@ class _Loader:
                 f"{len(self.conflicted)} articles ({names}) have events for more than one version of their "
                 f"body; their {dropped} labels were left out (pass --corpus DIR to keep those for the current body)"
             )
-        _match_overlaps(units)
-        voted = [
-            uid
-            for uid, profile in enumerate(zip(*units.labels, strict=True))
-            if profile.count(None) < len(profile)
-        ]
         # Ids are in first-seen order, which is nearly sorted already (annotators
         # label an article from top to bottom): this sort is close to linear.
-        units.order = sorted(voted, key=units.unit_keys.__getitem__)
+        ordered = sorted(range(size), key=units.unit_keys.__getitem__)
+        _match_overlaps(units, ordered)
+        voted = [profile.count(None) < len(profile) for profile in zip(*units.labels, strict=True)]
+        units.order = [uid for uid in ordered if voted[uid]] if units.labels else []
         if len(self.schema_files) == 1:
             units.schema_ref = next(iter(self.schema_files))
         return units
@@ -573,21 +571,21 @@ def _reporting(handle: IO[bytes], progress: Progress) -> Iterator[bytes]:
     progress(pending)
 
 
-def _match_overlaps(units: UnitSet) -> None:
-    """Move each vote no other annotator shares exactly to the best-overlapping unit (module rule 2)."""
+def _match_overlaps(units: UnitSet, ordered: list[int]) -> None:
+    """Move each vote no other annotator shares exactly to the best-overlapping unit (module rule 2).
+
+    `ordered` is every id sorted by key, so each article's spans are one run of it.
+    """
     annotators = len(units.annotators)
     if annotators < 2:
         return
+    keys = units.unit_keys
     orphans: dict[str, list[int]] = defaultdict(list)
     for uid, profile in enumerate(zip(*units.labels, strict=True)):
         if profile.count(None) == annotators - 1:
-            orphans[units.unit_keys[uid][0]].append(uid)
+            orphans[keys[uid][0]].append(uid)
     if not orphans:
         return
-    by_article: dict[str, list[int]] = defaultdict(list)
-    for uid, key in enumerate(units.unit_keys):
-        if key[0] in orphans:
-            by_article[key[0]].append(uid)
     holders: dict[int, set[int]] = {}
 
     def holders_of(uid: int) -> set[int]:
@@ -596,9 +594,12 @@ def _match_overlaps(units: UnitSet) -> None:
             found = holders[uid] = {i for i in range(annotators) if units.labels[i][uid] is not None}
         return found
 
-    keys = units.unit_keys
+    first_keys = [keys[uid] for uid in ordered]
     for article_id in sorted(orphans):
-        candidates = sorted(by_article[article_id], key=keys.__getitem__)
+        # The article's run in `ordered`: from its first possible key to the next article's.
+        low = bisect.bisect_left(first_keys, (article_id,))
+        high = bisect.bisect_left(first_keys, (article_id + "\0",), low)
+        candidates = ordered[low:high]
         starts = [keys[uid][1] for uid in candidates]
         longest = max(keys[uid][2] - keys[uid][1] for uid in candidates)
         # Longest first: a merged span joins the best of its pieces, not the other way round.
@@ -608,11 +609,11 @@ def _match_overlaps(units: UnitSet) -> None:
                 continue  # another orphan has joined it: it is a unit now
             (owner,) = owners
             _, start, end = keys[orphan]
-            first = bisect.bisect_left(starts, start - longest)
-            last = bisect.bisect_left(starts, end)
             best: tuple[int, int, int] | None = None
             target: int | None = None
-            for candidate in candidates[first:last]:
+            for candidate in candidates[
+                bisect.bisect_left(starts, start - longest) : bisect.bisect_left(starts, end)
+            ]:
                 if candidate == orphan:
                     continue
                 others = holders_of(candidate)
@@ -639,6 +640,23 @@ def _match_overlaps(units: UnitSet) -> None:
             units.overlap_uids.add(target)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for bulk work over many small objects.
+
+    Folding and counting keep a million small objects alive and make millions
+    more: the collector would rescan them over and over for nothing (they hold
+    no reference cycles). Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_units(
     paths: Sequence[Path],
     articles: Mapping[str, Article] | None = None,
@@ -656,16 +674,9 @@ def load_units(
     files = event_files(paths)
     loader = _Loader(articles)
     loader.units.files = files
-    enabled = gc.isenabled()
-    # Folding keeps a million small objects alive: the cyclic collector would
-    # rescan them over and over for nothing (there are no cycles here).
-    gc.disable()
-    try:
+    with gc_paused():
         for path in files:
             loader.read(path, progress)
-    finally:
-        if enabled:
-            gc.enable()
     units = loader.units
     if len(loader.schema_files) > 1:
         described = "; ".join(
