@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import combinations
+from itertools import combinations, groupby
+from operator import itemgetter
 from typing import Any
 
 from annotate.reliability import (
@@ -182,12 +183,17 @@ def _agreement_report(
 
 
 def _per_article(columns: list[list[int | None]], keys: list[Any]) -> dict[str, dict[str, Any]]:
-    index_of: dict[str, int] = {}
-    groups = [index_of.setdefault(key[0], len(index_of)) for key in keys]
-    summaries = grouped_summaries(columns, groups)
+    # Units are in key order, so each article is one run of them.
+    runs: list[tuple[int, int]] = []
+    articles: list[str] = []
+    start = 0
+    for article_id, group in groupby(keys, key=itemgetter(0)):
+        stop = start + sum(1 for _ in group)
+        articles.append(article_id)
+        runs.append((start, stop))
+        start = stop
     per_article: dict[str, dict[str, Any]] = {}
-    for article_id, group in index_of.items():
-        summary = summaries.get(group)
+    for article_id, summary in zip(articles, grouped_summaries(columns, runs), strict=True):
         if summary is None:
             per_article[article_id] = {"units": 0, "krippendorff_alpha": None, "percent_agreement": None}
             continue
@@ -239,7 +245,7 @@ def _source_agreement(units: UnitSet, notes: _Notes) -> dict[str, Any]:
             if raw not in normal_ids:
                 normal_ids[raw] = by_text.setdefault(normalise_source(raw), len(by_text))  # type: ignore[arg-type]
     columns = [list(map(normal_ids.__getitem__, column)) for column in units.sources]
-    summary = grouped_summaries(columns, [0] * len(units.unit_keys)).get(0) or NominalSummary(marginals={})
+    summary = grouped_summaries(columns, [(0, len(units.unit_keys))])[0] or NominalSummary(marginals={})
     return {
         "units": summary.units,
         "distinct_sources": len(by_text),

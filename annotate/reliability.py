@@ -27,7 +27,7 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations, compress, repeat
+from itertools import combinations, compress
 from typing import Any
 
 Value = Hashable
@@ -140,61 +140,49 @@ def nominal_summary(profiles: Profiles) -> NominalSummary:
 
 
 def grouped_summaries(
-    columns: Sequence[Sequence[int | None]], groups: Sequence[int]
-) -> dict[int, NominalSummary]:
-    """NominalSummary per group of units, from integer-coded columns (one per coder, aligned by unit).
+    columns: Sequence[Sequence[int | None]], runs: Sequence[tuple[int, int]]
+) -> list[NominalSummary | None]:
+    """NominalSummary per group of units (None for a group without a unit of two or more values).
 
-    The same sums as `nominal_summary`, computed column-wise: per unit, the number
-    of values m and of agreeing coder pairs, each a C-level pass (map, zip,
-    Counter over plain ints), so free-text values such as sources (coded as
-    ints) cost no Python work per unit. Values are ints >= 0, None is missing;
-    `groups[u]` is unit u's group (an article's index, or 0 for all).
+    `columns` hold integer-coded values, one column per coder aligned by unit
+    (None is missing); group g is the run of units `runs[g] = (start, stop)`.
+    The sums are those of `nominal_summary`, computed column-wise in C-level
+    passes (map, zip, Counter), so free-text values such as sources (coded as
+    ints) cost no Python work per unit.
     """
     coders = len(columns)
-    if coders < 2 or not groups:
-        return {}
-    # Missing becomes -1 for the first coder, -2 for the second...: never equal across coders.
+    summaries: list[NominalSummary | None] = [None] * len(runs)
+    if coders < 2 or not runs:
+        return summaries
     coded: list[list[int]] = []
     for i, column in enumerate(columns):
-        # dict.get(value, value): the sentinel for None, the value itself otherwise (in C).
+        # Missing becomes -1 for the first coder, -2 for the second...: never equal across coders.
+        # dict.get(value, value) gives the marker for None and the value itself otherwise, in C.
         missing: Callable[[int | None, int | None], int] = {None: -(i + 1)}.get  # type: ignore[assignment]
         coded.append(list(map(missing, column, column)))
     counts = list(map(sum, zip(*(map((-1).__lt__, column) for column in coded), strict=True)))
     agreeing = [map(operator.eq, coded[i], coded[j]) for i, j in combinations(range(coders), 2)]
     pairs = list(map(sum, zip(*agreeing, strict=True)))
-    # (group, m, pairs) packed into one int, so the Counter hashes ints, not tuples.
-    pair_span = coders * (coders - 1) // 2 + 1
-    unit_span = (coders + 1) * pair_span
-    packed = map(
-        operator.add,
-        map(operator.mul, groups, repeat(unit_span)),
-        map(operator.add, map(operator.mul, counts, repeat(pair_span)), pairs),
-    )
-    summaries: dict[int, NominalSummary] = {}
-    for key, weight in Counter(packed).items():
-        group, rest = divmod(key, unit_span)
-        m, agreeing_pairs = divmod(rest, pair_span)
-        if m < 2:
-            continue
-        summary = summaries.get(group)
-        if summary is None:
-            summary = summaries[group] = NominalSummary(marginals={})
-        summary.units += weight
-        summary.n += weight * m
-        summary.diagonal += weight * 2 * agreeing_pairs / (m - 1)
-        summary.agreeing += weight * 2 * agreeing_pairs / (m * (m - 1))
-    if not summaries:
-        return summaries
     pairable = list(map((1).__lt__, counts))
-    stride = max(max(column) for column in coded) + 1 + coders
-    offsets = list(map(operator.add, map(operator.mul, groups, repeat(stride)), repeat(coders)))
-    for column in coded:
-        for key, count in Counter(compress(map(operator.add, offsets, column), pairable)).items():
-            group, rest = divmod(key, stride)
-            if rest >= coders:  # a value, not a missing marker
-                marginals = summaries[group].marginals
-                assert marginals is not None
-                marginals[rest - coders] = marginals.get(rest - coders, 0.0) + count
+    for group, (start, stop) in enumerate(runs):
+        summary = NominalSummary(marginals={})
+        for (m, agreeing_pairs), weight in Counter(
+            zip(counts[start:stop], pairs[start:stop], strict=True)
+        ).items():
+            if m < 2:
+                continue
+            summary.units += weight
+            summary.n += weight * m
+            summary.diagonal += weight * 2 * agreeing_pairs / (m - 1)
+            summary.agreeing += weight * 2 * agreeing_pairs / (m * (m - 1))
+        if not summary.units:
+            continue
+        marginals: Counter[int] = Counter()
+        wanted = pairable[start:stop]
+        for column in coded:
+            marginals.update(compress(column[start:stop], wanted))
+        summary.marginals = {value: float(count) for value, count in marginals.items() if value >= 0}
+        summaries[group] = summary
     return summaries
 
 

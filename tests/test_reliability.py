@@ -181,3 +181,23 @@ def test_kappas_match_nltk_on_the_units_every_coder_labelled(seed: int) -> None:
             if ours.value is None:
                 continue
             assert ours.value == pytest.approx(pair_task.kappa_pairwise("a", "b"), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_column_wise_sums_equal_the_profile_sums(seed: int) -> None:
+    # The fast column-wise path (per article, sources) must give the profile path's figures.
+    from annotate.reliability import grouped_summaries, nominal_summary
+
+    rng = random.Random(300 + seed)
+    data = _random_coders(rng, rng.randint(2, 6), 120, rng.randint(2, 9), 0.35)
+    runs = [(0, 40), (40, 41), (41, 120)]
+    summaries = grouped_summaries(data, runs)
+    for (start, stop), summary in zip(runs, summaries, strict=True):
+        expected = nominal_summary(profile_counts(zip(*(row[start:stop] for row in data), strict=True)))
+        if summary is None:
+            assert expected.units == 0
+            continue
+        assert summary.units == expected.units
+        assert summary.alpha().value == pytest.approx(expected.alpha().value)
+        assert summary.percent_agreement().value == pytest.approx(expected.percent_agreement().value)
+        assert summary.marginals == pytest.approx(expected.marginals)
