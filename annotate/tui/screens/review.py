@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.events import Resize
@@ -28,12 +28,14 @@ MIN_WIDTH, MIN_HEIGHT = 60, 16
 
 # Only keys the schema can never take (schema.RESERVED_KEYS), so label keys never collide.
 REVIEW_BINDINGS: list[BindingType] = [
-    Binding("j,down", "next_unit", "Next", id="review.next", tooltip="Next unit"),
-    Binding("k,up", "previous_unit", "Prev", id="review.previous", tooltip="Previous unit"),
-    Binding("enter", "accept_majority", "Accept majority", id="review.accept", priority=True),
     Binding("x", "label_not_a_claim", "Not a claim", id="review.not_a_claim"),
+    Binding(
+        "enter", "accept_majority", "Accept", id="review.accept", priority=True, tooltip="Accept the majority"
+    ),
     Binding("s", "source", "Source", id="review.source", tooltip="Edit the final source"),
     Binding("n", "note", "Note", id="review.note", tooltip="A note on the decision"),
+    Binding("j,down", "next_unit", "Next", id="review.next", tooltip="Next unit"),
+    Binding("k,up", "previous_unit", "Prev", id="review.previous", tooltip="Previous unit"),
     Binding("tab", "next_undecided", "Undecided", id="review.next_undecided", priority=True),
     Binding("m", "toggle_disagreements", "Disagreements", id="review.disagreements"),
     Binding("o", "filter", "Filter", id="review.filter", tooltip="Filter by label, annotator, article"),
@@ -75,10 +77,10 @@ class ReviewScreen(Screen[None]):
         self.pending_note: dict[SpanKey, str | None] = {}
         self.status = Content("")
         self._figures = Content("")
-        # Label keys come from the schema, so they are bound per instance, as on
-        # the annotate screen (Textual is pinned, so this private hook is stable).
-        for binding in Binding.make_bindings(review_label_bindings(adjudication.schema)):
-            self._bindings._add_binding(binding)
+        # Label keys come from the schema, so they are bound per instance, and
+        # first, so the footer shows them first at 80 columns (Textual is pinned,
+        # so replacing the screen's private BindingsMap is stable for us).
+        self._bindings = BindingsMap([*review_label_bindings(adjudication.schema), *REVIEW_BINDINGS])
 
     def compose(self) -> ComposeResult:
         """Header, claim in context, votes, verdict, footer."""
