@@ -45,9 +45,18 @@ API (for agreement, review, status and export)
 - `majority(votes)`, `vote_counts(votes)`, `verdict(unit)` (`unanimous`, `majority`,
   `tie`, `single`) and `normalise_source(text)` for the rules above.
 
-For speed over a million events the set is held column-wise (one dict per
-annotator from span to label code, sparse dicts for sources and notes); `Unit`
-objects are built only when asked for.
+- `GoldDecision(label, source, note, adjudicator, ts, votes)`; `gold_files(paths)` and
+  `load_gold(files)` if gold is needed apart from a UnitSet.
+- Bulk access without building `Unit`s (what agreement uses): spans get integer
+  ids in `UnitSet.uid_of` / `UnitSet.unit_keys`; `UnitSet.labels[a][uid]` is
+  annotator a's label code (an index into `UnitSet.label_names`) or None,
+  `UnitSet.sources[a][uid]` their source or None, `UnitSet.notes[a]` and
+  `UnitSet.spans[a]` sparse dicts by id; `UnitSet.order` lists the ids with
+  votes in key order, and `UnitSet.info[uid]` is (paragraph, text, article_sha256).
+
+For speed over a million events, the set is held column-wise like this and
+filled in one pass as the files are read; `Unit` objects are built only when
+asked for.
 """
 
 from __future__ import annotations
@@ -516,6 +525,22 @@ class _Loader:
                     if problem is not None:
                         units.problems.append(problem)
 
+    def sort_annotators(self) -> None:
+        """Put the annotator columns in name order, whatever order the files came in."""
+        units = self.units
+        order = sorted(range(len(units.annotators)), key=units.annotators.__getitem__)
+        if order == list(range(len(order))):
+            return
+        units.annotators = [units.annotators[i] for i in order]
+        units.labels = [units.labels[i] for i in order]
+        units.sources = [units.sources[i] for i in order]
+        units.notes = [units.notes[i] for i in order]
+        units.spans = [units.spans[i] for i in order]
+        position = {old: new for new, old in enumerate(order)}
+        units.segments = {
+            (position[column], article): events for (column, article), events in units.segments.items()
+        }
+
     def finish(self) -> UnitSet:
         """Trim the columns, resolve body-hash conflicts, match overlaps, order the units."""
         units = self.units
@@ -539,6 +564,7 @@ class _Loader:
                 f"{len(self.conflicted)} articles ({names}) have events for more than one version of their "
                 f"body; their {dropped} labels were left out (pass --corpus DIR to keep those for the current body)"
             )
+        self.sort_annotators()
         # Ids are in first-seen order, which is nearly sorted already (annotators
         # label an article from top to bottom): this sort is close to linear.
         ordered = sorted(range(size), key=units.unit_keys.__getitem__)

@@ -144,3 +144,12 @@ def test_review_refuses_files_of_another_schema(tmp_path: Path, corpus: Path) ->
     write(folder, "a", [raw_event("a", 0, 10, schema="fever/1")])
     with pytest.raises(AnnotateError, match="pass the matching --schema"):
         make_review_app([folder], "lead", [corpus])
+
+
+def test_a_second_review_by_the_same_adjudicator_is_refused(disagreements: Path, corpus: Path) -> None:
+    first = review(disagreements, corpus)
+    try:
+        with pytest.raises(AnnotateError, match="another annotate session"):
+            review(disagreements, corpus)
+    finally:
+        first.event_log.close()  # type: ignore[attr-defined]

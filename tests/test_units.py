@@ -247,3 +247,15 @@ def test_source_normalisation_ignores_case_articles_and_spaces() -> None:
     assert normalise_source("The  Taliban ") == normalise_source("taliban") == "taliban"
     assert normalise_source("an Aide of Masood") == "aide of masood"
     assert normalise_source("Theodore") == "theodore"
+
+
+def test_annotators_are_in_name_order_whatever_the_file_order(tmp_path: Path) -> None:
+    folder = tmp_path / "annotations"
+    zed = write(folder, "zed", [raw_event("zed", 0, 10, "disputed")])
+    amy = write(folder, "amy", [raw_event("amy", 0, 10)])
+    units = load_units([zed, amy])
+    assert units.annotators == ["amy", "zed"]
+    assert {name: vote.label for name, vote in units.unit(("art", 0, 10)).votes.items()} == {
+        "amy": "confirmed",
+        "zed": "disputed",
+    }

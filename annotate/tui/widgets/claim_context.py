@@ -23,7 +23,8 @@ def claim_in_context(unit: Unit, article: Article | None) -> Text:
     if article is None or article.sha256 != unit.article_sha256 or unit.paragraph >= len(article.paragraphs):
         text = Text(printable(unit.text), style=CLAIM)
         text.append(
-            "\n\n(the article is not in the corpus given: showing the claim only)", style="dim italic"
+            "\n\n(the article is not in the corpus given: showing the claim only; give --corpus DIR)",
+            style="dim italic",
         )
         return text
     text = Text()
