@@ -18,7 +18,7 @@ Every coefficient is a number or null; a null always comes with a note.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import combinations, groupby
 from operator import itemgetter
 from typing import Any
@@ -73,17 +73,15 @@ def _vote_units(profiles: Profiles) -> int:
 def agreement_report(
     units: UnitSet,
     schema_names: Sequence[str] = (),
-    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Compute the agreement report; never raises for degenerate data (nulls with notes instead)."""
     with gc_paused():
-        return _agreement_report(units, schema_names, progress)
+        return _agreement_report(units, schema_names)
 
 
 def _agreement_report(
     units: UnitSet,
     schema_names: Sequence[str],
-    progress: Callable[[str], None] | None,
 ) -> Report:
     notes = _Notes()
     annotators = units.annotators
@@ -147,8 +145,6 @@ def _agreement_report(
                 counts[names[value]] += weight
     report["label_counts"] = {name: counts[name] for name in codes}
 
-    if progress:
-        progress("per article")
     report["per_article"] = _per_article(columns, keys)
     if any(
         entry["krippendorff_alpha"] is None and entry["units"] for entry in report["per_article"].values()
@@ -158,8 +154,6 @@ def _agreement_report(
         )
 
     report["per_annotator"] = _per_annotator(annotators, profiles, cohen)
-    if progress:
-        progress("sources")
     report["source_agreement"] = _source_agreement(units, notes)
     report["confusion"] = matrices
     report["overlap_matched_units"] = units.overlap_units
