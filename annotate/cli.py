@@ -53,7 +53,7 @@ def make_app(
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
     from annotate.schema import DEFAULT_SCHEMA, load_schema
-    from annotate.session import article_progress
+    from annotate.session import article_finished
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
     from annotate.tui.screens.annotate import binding_ids
@@ -76,18 +76,17 @@ def make_app(
         check_events_against_schema(result.events, schema, log.path)
         warnings = [f"{problem}" for problem in result.problems]
         first_article = None
+        finished = True
         for item in files:
             article = item.load()
-            done, total = article_progress(article, result.events)
-            if first_article is None or done < total:
+            finished = article_finished(article, result.events)
+            if first_article is None or not finished:
                 first_article = article
-            if done < total:
+            if not finished:
                 break
         assert first_article is not None
-        if len(files) > 1:
-            done, total = article_progress(first_article, result.events)
-            if done == total:
-                warnings.append("Every article here is labelled; showing the last one.")
+        if len(files) > 1 and finished:
+            warnings.append("Every article here is labelled; showing the last one.")
         return AnnotateApp(files, first_article, schema, name, log, result.events, keymap, warnings)
     except BaseException:
         log.close()
@@ -251,6 +250,49 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    import orjson
+
+    from annotate.attribution import suggest_article, suggestion_lines
+    from annotate.corpus import discover
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+    from annotate.segment import default_claims
+
+    schema = load_schema(args.schema or DEFAULT_SCHEMA)
+    files = discover(args.paths)
+    out = sys.stdout
+    progress = None
+    if sys.stderr.isatty() and len(files) > 1:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        progress = Progress(console=Console(stderr=True), transient=True)
+        progress.start()
+    try:
+        task = progress.add_task("suggesting", total=len(files)) if progress else None
+        for item in files:
+            article = item.load()
+            suggestions = suggest_article(article, default_claims(article), schema.names)
+            if args.json:
+                out.write(
+                    "".join(orjson.dumps(s.as_json(article.article_id)).decode() + "\n" for s in suggestions)
+                )
+            else:
+                out.write(f"== {article.article_id} ({len(suggestions)} claims)\n")
+                out.write("".join(line + "\n" for s in suggestions for line in suggestion_lines(s)))
+            if progress is not None and task is not None:
+                progress.advance(task)
+        out.flush()
+    except BrokenPipeError:
+        # `annotate suggest ... | head`: the reader left; that is not an error.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    finally:
+        if progress is not None:
+            progress.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(
@@ -365,6 +407,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--only-disagreements", action="store_true", help="start with disagreements only")
     review.set_defaults(run=_cmd_review)
+
+    suggest = commands.add_parser(
+        "suggest",
+        help="attribution cues, sources and a suggested label for every claim",
+        description="For every claim (sentence segment) of the articles: its span, the attribution and stance "
+        "cues with their spans, the source phrase (or the name a pronoun resolves to) and the suggested "
+        "label. Suggestions only: nothing is written.",
+    )
+    suggest.add_argument(
+        "paths", nargs="+", type=Path, metavar="ARTICLE", help="article file or corpus folder"
+    )
+    suggest.add_argument("--json", action="store_true", help="JSONL, one object per claim (see README)")
+    suggest.add_argument(
+        "--schema", type=Path, metavar="FILE", help="label schema (default schemas/credibility.yaml)"
+    )
+    suggest.set_defaults(run=_cmd_suggest)
     return parser
 
 

@@ -133,15 +133,29 @@ def parse_lines(lines: Iterable[bytes], path: Path, result: ReadResult) -> None:
             if problem is not None:
                 result.problems.append(problem)
             continue
-        # Fast path for the common well-formed event; line_problem explains
-        # what is wrong with anything else.
+        # Fast path for the common well-formed event, exactly as strict as
+        # check_event (a list as article_id once got through and crashed every
+        # reader); line_problem explains what is wrong with anything else.
         if (
             type(record) is dict
             and record.keys() >= _REQUIRED_KEYS
+            and type(record["v"]) is int
             and record["v"] == FORMAT_VERSION
             and type(record["start"]) is int
             and type(record["end"]) is int
+            and 0 <= record["start"] <= record["end"]
+            and type(record["paragraph"]) is int
             and record["op"] in OPS
+            and type(record["id"]) is str
+            and type(record["ts"]) is str
+            and type(record["annotator"]) is str
+            and type(record["article_id"]) is str
+            and type(record["article_sha256"]) is str
+            and type(record["text"]) is str
+            and type(record["schema"]) is str
+            and (record.get("label") is None or type(record["label"]) is str)
+            and (record.get("source") is None or type(record["source"]) is str)
+            and (record.get("note") is None or type(record["note"]) is str)
         ):
             events.append(record)
             continue

@@ -504,10 +504,21 @@ class _Loader:
                             units.label_names.append(label)
                         labels[uid] = code
                         source = event.get("source")
-                        # One copy of each distinct source, however many votes name it.
-                        sources[uid] = None if source is None else interned.setdefault(source, source)
+                        if source is None:
+                            sources[uid] = None
+                        else:
+                            # One copy of each distinct source, however many votes name it;
+                            # only a new one needs its type checked.
+                            copy = interned.get(source)
+                            if copy is None:
+                                if type(source) is not str:
+                                    raise ValueError
+                                copy = interned[source] = source
+                            sources[uid] = copy
                         note = event.get("note")
                         if note is not None:
+                            if type(note) is not str:
+                                raise ValueError
                             notes[uid] = note
                         elif notes:
                             notes.pop(uid, None)

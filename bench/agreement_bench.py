@@ -1,23 +1,26 @@
 """Benchmark: `annotate agreement --json` over a million events, beside the parse floor.
 
-Generates 200,000 claims × 5 annotators (1,000,000 events, ~1% of claims merged
-differently by one annotator) in a temporary folder, then measures in this
-process, best of several runs:
+Two inputs of 200,000 claims × 5 annotators (1,000,000 events):
 
-- the floor: reading every file and parsing each line with orjson (the project's
-  JSON parser), nothing else;
-- `annotate agreement --json` (the real CLI entry point, output discarded).
+- the shared benchmark events (`bench.events`, the same bytes `fold_bench`
+  measures, so the runner's `parse_floor_s` is this input's floor): figures
+  `agreement_s`, `agreement_floor_s` (the floor measured here, alternating with
+  the agreement runs), wall and CPU ratios, peak memory;
+- the same size with 1,000 distinct source strings and 1% of claims merged
+  differently by one annotator (overlap matching): `agreement_sources1000_*`.
+  1,000 distinct values is what exhausts memory with a dense units × values²
+  matrix.
 
-Peak memory (VmHWM, the resident high-water mark) of each is measured in a
-fresh subprocess. Wall and CPU times are both reported, each the best of runs
-alternating floor and agreement: on a shared machine the CPU ratio is steadier. The same is done
-with 1,000 distinct source strings (the case that exhausts memory with a dense
-units × values² matrix).
+The floor reads every file and parses each line with orjson (the project's JSON
+parser), nothing else; agreement is the real CLI entry point
+(`annotate agreement DIR --json`) in this process, output discarded. Each is the
+best of runs alternating the two; CPU time is reported beside wall time because
+it is steadier on a shared machine. Peak memory is the resident high-water mark
+(VmHWM) of a fresh process doing only that.
 
-    python bench/agreement_bench.py            # full size
-    python bench/agreement_bench.py --quick    # 20,000 claims, for a smoke run
+    python -m bench.agreement_bench [--quick] [--json]
 
-`run(quick)` returns the figures as a dict for the `python -m bench` runner.
+`run(quick)` returns the figures for `python -m bench` (--quick: 20,000 claims).
 """
 
 from __future__ import annotations
@@ -28,16 +31,22 @@ import hashlib
 import io
 import math
 import random
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: `python bench/agreement_bench.py`
+    sys.path.insert(0, str(ROOT))
+
+from bench.events import sizes, write_event_files  # noqa: E402
+from bench.workdir import scratch  # noqa: E402
+
 LABELS = ["confirmed", "disputed", "unattributed", "not_a_claim"]
 ANNOTATORS = 5
 CLAIMS_PER_ARTICLE = 100
@@ -98,12 +107,11 @@ def generate(folder: Path, claims: int, sources: int, seed: int = 7) -> int:
 
 
 def parse_floor(folder: Path) -> None:
-    """Read every line of every file and parse it with orjson: the floor."""
+    """Read every file and parse each line with orjson: the floor (as `fold_bench` measures it)."""
     loads = orjson.loads
     for path in sorted(folder.glob("*.jsonl")):
-        with path.open("rb") as handle:
-            for line in handle:
-                loads(line)
+        for line in path.read_bytes().splitlines():
+            loads(line)
 
 
 class _Discard(io.TextIOWrapper):
@@ -158,44 +166,35 @@ def peak_mb(what: str, folder: Path) -> float:
     return int(result.stdout.split()[-1]) / 1024  # kB on Linux
 
 
-@contextlib.contextmanager
-def _workspace() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="annotate-agreement-bench-") as folder:
-        yield Path(folder)
-
-
-def measure(claims: int, sources: int, repeats: int) -> dict[str, float]:
-    """Generate the input, then time and weigh the floor and the agreement run."""
-    with _workspace() as folder:
-        events = generate(folder / "annotations", claims, sources)
-        annotations = folder / "annotations"
-        parse_floor(annotations)  # warm the page cache for both
-        best = interleaved(repeats, lambda: parse_floor(annotations), lambda: agreement_json(annotations))
-        return {
-            "events": float(events),
-            "parse_floor_s": round(best["floor_s"], 3),
-            "agreement_s": round(best["work_s"], 3),
-            "ratio": round(best["work_s"] / best["floor_s"], 2),
-            "cpu_ratio": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
-            "parse_peak_mb": round(peak_mb("floor", annotations), 1),
-            "agreement_peak_mb": round(peak_mb("agreement", annotations), 1),
-        }
+def measure(folder: Path, repeats: int) -> dict[str, float]:
+    """Time and weigh the floor and the agreement run over the files in `folder`."""
+    parse_floor(folder)  # warm the page cache for both
+    best = interleaved(repeats, lambda: parse_floor(folder), lambda: agreement_json(folder))
+    return {
+        "s": round(best["work_s"], 3),
+        "floor_s": round(best["floor_s"], 3),
+        "vs_floor": round(best["work_s"] / best["floor_s"], 2),
+        "cpu_vs_floor": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
+        "peak_mb": round(peak_mb("agreement", folder), 1),
+        "floor_peak_mb": round(peak_mb("floor", folder), 1),
+    }
 
 
 def run(quick: bool = False) -> dict[str, float]:
-    """Every figure, flat: `agreement_*` (20 sources) and `agreement_sources1000_*`."""
-    claims = 20_000 if quick else 200_000
-    repeats = 1 if quick else 3
+    """Every figure, flat: `agreement_*` (shared events) and `agreement_sources1000_*`."""
+    claims, annotators = sizes(quick)
+    repeats = 2 if quick else 3
     figures: dict[str, float] = {}
-    for prefix, sources in (("", 20), ("sources1000_", 1000)):
-        result = measure(claims, sources, repeats)
-        figures[f"{prefix}events"] = result["events"]
-        figures[f"{prefix}parse_floor_s"] = result["parse_floor_s"]
-        figures[f"agreement_{prefix}s"] = result["agreement_s"]
-        figures[f"agreement_{prefix}ratio"] = result["ratio"]
-        figures[f"agreement_{prefix}cpu_ratio"] = result["cpu_ratio"]
-        figures[f"{prefix}parse_peak_mb"] = result["parse_peak_mb"]
-        figures[f"agreement_{prefix}peak_mb"] = result["agreement_peak_mb"]
+    folder = scratch("agreement")
+    try:
+        write_event_files(folder / "shared", claims, annotators)
+        for key, value in measure(folder / "shared", repeats).items():
+            figures[f"agreement_{key}"] = value
+        figures["agreement_events"] = float(generate(folder / "sources1000", claims, 1000))
+        for key, value in measure(folder / "sources1000", repeats).items():
+            figures[f"agreement_sources1000_{key}"] = value
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return figures
 
 
@@ -214,5 +213,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

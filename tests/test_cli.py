@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,16 @@ def test_help_everywhere(command: list[str]) -> None:
 def test_version() -> None:
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("annotate ")
+
+
+def test_annotator_from_environment_is_validated(seed: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "annotate", "open", str(seed), "--annotations", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "ANNOTATE_ANNOTATOR": "Not Valid"},
+        timeout=60,
+    )
+    assert_one_line_error(result, "'Not Valid'", "ANNOTATE_ANNOTATOR")

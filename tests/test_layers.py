@@ -25,6 +25,7 @@ DOMAIN = [
     "adjudication",
     "status",
     "status_table",
+    "safeyaml",
 ]
 
 

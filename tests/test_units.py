@@ -222,12 +222,14 @@ def test_malformed_lines_are_each_reported_and_skipped_only_when_asked(tmp_path:
     with path.open("ab") as handle:
         handle.write(b"{not json}\n")
         handle.write(orjson.dumps({**raw_event("a", 40, 50), "start": "40"}) + b"\n")
+        handle.write(orjson.dumps({**raw_event("a", 40, 50), "source": 7}) + b"\n")
+        handle.write(orjson.dumps({**raw_event("a", 40, 50), "article_id": ["x"]}) + b"\n")
         handle.write(b"\n")
         handle.write(orjson.dumps(raw_event("a", 60, 70)) + b"\n")
     write(folder, "b", [raw_event("b", 0, 10), raw_event("b", 60, 70)])
     with pytest.raises(BadLines) as error:
         load_units([folder])
-    assert [problem.line for problem in error.value.problems] == [3, 4]
+    assert [problem.line for problem in error.value.problems] == [3, 4, 5, 6]
     assert "malformed JSON" in str(error.value.problems[0]) and "'start'" in str(error.value.problems[1])
     units = load_units([folder], skip_bad=True)
     assert units.shared_keys() == [("art", 0, 10), ("art", 60, 70)]
