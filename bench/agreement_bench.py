@@ -107,11 +107,20 @@ def generate(folder: Path, claims: int, sources: int, seed: int = 7) -> int:
 
 
 def parse_floor(folder: Path) -> None:
-    """Read every file and parse each line with orjson: the floor (as `fold_bench` measures it)."""
+    """Read every file and parse each line with orjson: the floor, as `fold_bench` measures it."""
     loads = orjson.loads
     for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_bytes().splitlines():
             loads(line)
+
+
+def stream_floor(folder: Path) -> None:
+    """The same, reading line by line (no whole file in memory): a lower floor, reported too."""
+    loads = orjson.loads
+    for path in sorted(folder.glob("*.jsonl")):
+        with path.open("rb") as handle:
+            for line in handle:
+                loads(line)
 
 
 class _Discard(io.TextIOWrapper):
@@ -129,16 +138,16 @@ def agreement_json(folder: Path) -> None:
         raise RuntimeError(f"annotate agreement exited {status}")
 
 
-def interleaved(repeats: int, floor: Callable[[], None], work: Callable[[], None]) -> dict[str, float]:
-    """Best wall and CPU seconds of floor and work, run alternately.
+def interleaved(repeats: int, jobs: dict[str, Callable[[], None]]) -> dict[str, float]:
+    """Best wall (`<name>_s`) and CPU (`<name>_cpu_s`) seconds of each job, the jobs run in turn.
 
-    The machine is shared: alternating the two and keeping each one's fastest
-    run makes the ratio fair when the load changes during the benchmark, and
+    The machine is shared: alternating the jobs and keeping each one's fastest
+    run makes the ratios fair when the load changes during the benchmark, and
     process CPU time is reported beside wall time because it is steadier.
     """
-    best = {"floor_s": math.inf, "floor_cpu_s": math.inf, "work_s": math.inf, "work_cpu_s": math.inf}
+    best = {f"{name}{suffix}": math.inf for name in jobs for suffix in ("_s", "_cpu_s")}
     for _ in range(repeats):
-        for name, job in (("floor", floor), ("work", work)):
+        for name, job in jobs.items():
             wall, cpu = time.perf_counter(), time.process_time()
             job()
             best[f"{name}_s"] = min(best[f"{name}_s"], time.perf_counter() - wall)
@@ -169,12 +178,21 @@ def peak_mb(what: str, folder: Path) -> float:
 def measure(folder: Path, repeats: int) -> dict[str, float]:
     """Time and weigh the floor and the agreement run over the files in `folder`."""
     parse_floor(folder)  # warm the page cache for both
-    best = interleaved(repeats, lambda: parse_floor(folder), lambda: agreement_json(folder))
+    best = interleaved(
+        repeats,
+        {
+            "floor": lambda: parse_floor(folder),
+            "stream": lambda: stream_floor(folder),
+            "work": lambda: agreement_json(folder),
+        },
+    )
     return {
         "s": round(best["work_s"], 3),
         "floor_s": round(best["floor_s"], 3),
         "vs_floor": round(best["work_s"] / best["floor_s"], 2),
         "cpu_vs_floor": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
+        "stream_floor_s": round(best["stream_s"], 3),
+        "vs_stream_floor": round(best["work_s"] / best["stream_s"], 2),
         "peak_mb": round(peak_mb("agreement", folder), 1),
         "floor_peak_mb": round(peak_mb("floor", folder), 1),
     }
