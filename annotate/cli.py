@@ -169,10 +169,14 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
     from annotate.agreement import agreement_report
 
     units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad)
-    if len(units.annotators) < 2:
-        found = ", ".join(units.annotators) or "no annotator"
+    where = ", ".join(map(str, args.paths))
+    if not units.annotators:
         raise AnnotateError(
-            f"only {found} in {', '.join(map(str, args.paths))}: agreement needs two or more annotators; "
+            f"no annotation events in {where}; give the annotations folder or annotator files"
+        )
+    if len(units.annotators) < 2:
+        raise AnnotateError(
+            f"only {units.annotators[0]} in {where}: agreement needs two or more annotators; "
             "give every annotator's file or the annotations folder"
         )
     report = agreement_report(units, _schema_names(args.schema, units))

@@ -112,6 +112,10 @@ def test_one_annotator_gets_a_clear_message(
     assert main(["agreement", str(annotations), "--json"]) == 2
     err = capsys.readouterr().err
     assert "only alice" in err and "two or more annotators" in err and "Traceback" not in err
+    empty = annotations.parent / "empty"
+    empty.mkdir()
+    assert main(["agreement", str(empty)]) == 2
+    assert "no annotation events" in capsys.readouterr().err
 
 
 def test_malformed_lines_listed_and_refused_unless_skip_bad(
