@@ -45,7 +45,7 @@ class FilterModal(ModalScreen[ReviewFilter | None]):
             yield Checkbox(Content("disagreements only"), self.current.disagreements_only, id="disagreements")
             with Horizontal(classes="lists"):
                 for kind, values in self.choices.items():
-                    options = [Option(Content(f"any {kind}"), id="")]
+                    options = [Option(Content("(any)"), id="")]
                     options.extend(Option(Content(printable(value))) for value in values)
                     option_list = OptionList(*options, id=f"filter-{kind}", classes="filter-list")
                     option_list.border_title = Content(kind)
