@@ -74,8 +74,14 @@ def summary_table(report: dict[str, Any]) -> Table:
     table.add_row(f"Fleiss' kappa ({report['fleiss_units']} units)", number(report["fleiss_kappa"]))
     source = report["source_agreement"]
     table.add_row(
-        f"source alpha ({source['units']} units)",
-        Text.assemble(number(source["krippendorff_alpha"]), "  ", number(source["percent_agreement"], True)),
+        f"same source ({source['units']} units)",
+        Text.assemble(
+            "α ",
+            number(source["krippendorff_alpha"]),
+            " · ",
+            number(source["percent_agreement"], True),
+            " agree",
+        ),
     )
     counts = []
     if report["overlap_matched_units"]:

@@ -261,3 +261,13 @@ def test_annotators_are_in_name_order_whatever_the_file_order(tmp_path: Path) ->
         "amy": "confirmed",
         "zed": "disputed",
     }
+
+
+def test_progress_reports_every_byte_read(tmp_path: Path) -> None:
+    folder = tmp_path / "annotations"
+    paths = [
+        write(folder, name, [raw_event(name, i * 10, i * 10 + 5) for i in range(300)]) for name in ("a", "b")
+    ]
+    seen: list[int] = []
+    load_units([folder], progress=seen.append)
+    assert sum(seen) == sum(path.stat().st_size for path in paths)
