@@ -5,12 +5,14 @@ The report is a list of `Section`s, each made by one builder in `SECTIONS`
 section (for example "assigned vs done" or "suggestion acceptance rate"), write
 a builder and append it to `SECTIONS`; the human and JSON outputs pick it up.
 
-Built in:
+Built in (`acceptance` only when some decision recorded a suggestion):
 - `annotators`: per annotator, claims labelled out of claims (with the corpus),
   the label distribution, and agreement with the majority of the *other*
   annotators (units where those others tie are not judged).
 - `articles`: per article, claims and each annotator's labelled count, units with
   two or more votes and Krippendorff's alpha.
+- `acceptance`: per annotator, how often decisions kept the suggested label and
+  source (issue 6's `attribution.acceptance_rate`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from annotate.agreement import agreement_report, label_order
 from annotate.corpus import Article
 from annotate.segment import Claim
 from annotate.session import claim_layout
+from annotate.store import ReadResult, read_events
 from annotate.units import UnitSet
 
 Cell = str | int | float | None
@@ -149,7 +152,30 @@ def article_section(data: StatusData) -> Section | None:
     return section
 
 
-SECTIONS: list[Builder] = [annotator_section, article_section]
+def acceptance_section(data: StatusData) -> Section | None:
+    """Per annotator: how often the final decision kept what the assistant suggested.
+
+    A lead watches this for automation bias. The units do not keep the
+    `suggested` field, so the annotators' files are read once more here.
+    """
+    from annotate.attribution import ACCEPTANCE_COLUMNS, acceptance_rate, acceptance_table
+
+    events = ReadResult()
+    for path in data.units.files:
+        read_events(path, events)
+    rates = acceptance_rate(events.events)
+    if not any(rate.label_suggested or rate.source_suggested for rate in rates.values()):
+        return None
+    section = Section(
+        "acceptance", "Suggestion acceptance", list(ACCEPTANCE_COLUMNS), acceptance_table(rates)
+    )
+    section.notes.append(
+        "label_rate: decisions equal to the suggested label; accept_key: decisions made with the accept key"
+    )
+    return section
+
+
+SECTIONS: list[Builder] = [annotator_section, article_section, acceptance_section]
 
 
 def status_report(data: StatusData) -> list[Section]:
