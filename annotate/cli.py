@@ -321,11 +321,20 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     import orjson
 
+    from annotate.assignments import assignments_path, load_assignments
     from annotate.status import StatusData, status_report
 
     articles = load_corpus(args.corpus)
     units = load_units_for_cli(args.paths, articles, args.skip_bad)
-    sections = status_report(StatusData(units, articles, _schema_names(args.schema, units)))
+    assignments = next(
+        (
+            found
+            for folder in args.corpus or []
+            if folder.is_dir() and (found := load_assignments(assignments_path(folder)))
+        ),
+        None,
+    )
+    sections = status_report(StatusData(units, articles, _schema_names(args.schema, units), assignments))
     if args.json:
         payload = {section.id: section.as_json() for section in sections}
         sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")

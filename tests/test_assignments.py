@@ -253,3 +253,43 @@ def test_render_lists_every_article_in_order() -> None:
     result, _ = assign(ids(3), ["a", "b"], 1)
     text = render_assignments(result)
     assert text.index("art-0000") < text.index("art-0001") < text.index("art-0002")
+
+
+def test_status_reports_assigned_versus_done(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import orjson
+
+    from annotate.store import EventLog, log_path
+
+    articles = {item.article_id: item.load() for item in discover([corpus])}
+    voa = "voa-2006-12-13-chad-army-rebels-claim-victory"
+    mosul = "wikinews-2004-11-19-beheaded-bodies-found-mosul"
+    write_assignments(
+        corpus / "assignments.yaml",
+        Assignments(2, 0, ("alice", "bob", "carol"), {voa: ("alice", "bob"), mosul: ("alice", "carol")}),
+    )
+    annotations = tmp_path / "annotations"
+    schema = load_schema(DEFAULT_SCHEMA)
+    for name, article_id, count in (("alice", voa, None), ("alice", mosul, 2), ("bob", voa, 3)):
+        with EventLog(log_path(annotations, name)) as log:
+            session = ArticleSession(articles[article_id], schema, name, log.read().events, log.append)
+            for index in range(len(session.claims) if count is None else count):
+                session.set_label(index, "confirmed")
+    assert main(["status", str(annotations), "--corpus", str(corpus), "--json"]) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    rows = {row["annotator"]: row for row in report["assignments"]["rows"]}
+    assert rows["alice"] == {
+        "annotator": "alice",
+        "assigned": 2,
+        "done": 1,
+        "started": 1,
+        "untouched": 0,
+        "claims_labelled": 14 + 2,
+        "claims": 14 + 6,
+    }
+    assert (rows["bob"]["done"], rows["bob"]["started"], rows["bob"]["claims_labelled"]) == (0, 1, 3)
+    # carol has no events at all: her article is untouched, with its claims counted.
+    assert (rows["carol"]["assigned"], rows["carol"]["untouched"], rows["carol"]["claims"]) == (1, 1, 6)
+    assert main(["status", str(annotations), "--corpus", str(corpus)]) == 0
+    assert "Assigned versus done" in capsys.readouterr().out
