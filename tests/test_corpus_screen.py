@@ -233,8 +233,7 @@ def test_corpus_screen_snapshot_100x24(snap_compare: Any, corpus: Path, annotati
 
 
 async def test_q_quits_from_the_list_and_from_an_article(corpus: Path, annotations: Path, seed: Path) -> None:
-    # "quit" bound on a screen is looked up on the screen, which has no such
-    # action: the binding must name app.quit.
+    # A screen's binding runs its action on the screen, and Screen has no quit action.
     app = build([corpus], annotations)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -54,7 +54,7 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("o", "next_article", "Next article", id="article.next"),
     Binding("escape", "back", "Back", id="article.back", tooltip="Back to the article list"),
     Binding("question_mark", "help", "Help", id="help"),
-    Binding("q", "app.quit", "Quit", id="quit"),
+    Binding("q", "quit", "Quit", id="quit"),
 ]
 
 
@@ -492,6 +492,14 @@ class AnnotateScreen(Screen[None]):
         if action == "back":
             return self.annotate_app.has_corpus_screen
         return True
+
+    def action_quit(self) -> None:
+        """Quit (everything is already saved).
+
+        A screen's binding runs the action on the screen, and Screen has no
+        quit action: without this method `q` did nothing.
+        """
+        self.app.exit()
 
     def action_back(self) -> None:
         """Return to the corpus list, where this article's progress is updated."""

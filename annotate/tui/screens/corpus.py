@@ -45,7 +45,7 @@ CORPUS_BINDINGS: list[BindingType] = [
     Binding("escape", "clear_filter", "Clear filter", id="corpus.clear_filter", show=False),
     Binding("r", "refresh", "Refresh", id="corpus.refresh", tooltip="Re-read everyone's progress"),
     Binding("question_mark", "help", "Help", id="corpus.help"),
-    Binding("q", "app.quit", "Quit", id="corpus.quit"),
+    Binding("q", "quit", "Quit", id="corpus.quit"),
 ]
 SORTS = ("queue", "title", "outlet", "date", "claims", "progress")
 BATCH_SECONDS = 0.15
@@ -577,6 +577,14 @@ class CorpusScreen(Screen[None]):
         self.reverse = not self.reverse
         self._rebuild()
         self._update_header()
+
+    def action_quit(self) -> None:
+        """Quit (everything is already saved).
+
+        A screen's binding runs the action on the screen, and Screen has no
+        quit action: without this method `q` did nothing.
+        """
+        self.app.exit()
 
     def action_refresh(self) -> None:
         """Re-read everyone's annotation files and recount."""
