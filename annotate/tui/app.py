@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from annotate.assignments import Assignments
-from annotate.attribution import Suggestion, attribution_for, source_candidates
-from annotate.catalog import CatalogEntry
 from annotate.corpus import Article, ArticleFile
 from annotate.errors import AnnotateError
 from annotate.schema import LabelSchema
 from annotate.session import ArticleSession, article_progress, known_sources
 from annotate.store import Event, EventLog
 from annotate.tui.screens.annotate import AnnotateScreen
+
+if TYPE_CHECKING:
+    # Imported where used: the attribution module alone costs ~40 ms at start-up,
+    # and opening a single file needs neither assignments nor the catalog.
+    from annotate.assignments import Assignments
+    from annotate.attribution import Suggestion
+    from annotate.catalog import CatalogEntry
 
 
 class AnnotateApp(App[None]):
@@ -124,6 +129,8 @@ class AnnotateApp(App[None]):
 
     def suggestion(self, session: ArticleSession, index: int) -> Suggestion:
         """What the attribution assistant proposes for claim `index` (cached per paragraph)."""
+        from annotate.attribution import attribution_for
+
         return attribution_for(session.article).suggest(session.claims[index], session.schema.names)
 
     def open_article(self, article: Article, replace: bool = False) -> None:
@@ -138,6 +145,8 @@ class AnnotateApp(App[None]):
 
     def source_suggestions(self, session: ArticleSession, index: int) -> list[str]:
         """The suggested source first, then source phrases near the claim, then names used before."""
+        from annotate.attribution import source_candidates
+
         suggestions = source_candidates(session.article, session.claims[index])
         for name in known_sources(self.events):
             if name not in suggestions:
