@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList
 from annotate.tui.screens.source import SourceModal
 from annotate.tui.widgets.article_view import ArticleView
 from tests.conftest import read_jsonl
-from tests.tui_helpers import build, screen_text, shown
+from tests.tui_helpers import assistant_started, build, screen_text, shown
 
 SIZE = (100, 32)
 SEED_FIRST = {"label": "confirmed", "source": "Ahmed Masood"}
@@ -18,6 +18,7 @@ SEED_FIRST = {"label": "confirmed", "source": "Ahmed Masood"}
 async def test_hint_is_shown_and_nothing_is_saved_on_its_own(seed: Path, annotations: Path) -> None:
     app = build([seed], annotations)
     async with app.run_test(size=SIZE) as pilot:
+        await assistant_started(pilot)
         text = screen_text(app)
         assert (
             "Suggests confirmed (attributed, nothing contests it) · source: Ahmed Masood  a accepts" in text
@@ -85,6 +86,7 @@ async def test_no_label_to_accept(tmp_path: Path, annotations: Path) -> None:
     article.write_text("---\ntitle: T\n---\nHe said the bridge was safe.\n", encoding="utf-8")
     app = build([article], annotations)
     async with app.run_test(size=SIZE) as pilot:
+        await assistant_started(pilot)
         assert "No suggestion (cues but no source found)" in screen_text(app)
         await pilot.press("a")
         assert "No suggested label for this claim" in screen_text(app)
@@ -99,6 +101,7 @@ async def test_untrusted_source_text_stays_literal(tmp_path: Path, annotations: 
     )
     app = build([article], annotations)
     async with app.run_test(size=SIZE) as pilot:
+        await assistant_started(pilot)
         assert '"[@click=app.quit]stop[/] now"' in shown(app.screen.query_one(ArticleView))
         assert "source: Officials of [bold]Acme[/bold]" in screen_text(app)
         await pilot.press("s")

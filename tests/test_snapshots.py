@@ -5,20 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.tui_helpers import build
+from tests.tui_helpers import assistant_started, build
 
 
 def test_annotate_screen_seed_100x30(snap_compare: Any, seed: Path, annotations: Path) -> None:
-    assert snap_compare(build([seed], annotations), terminal_size=(100, 30))
+    assert snap_compare(build([seed], annotations), run_before=assistant_started, terminal_size=(100, 30))
 
 
 def test_annotate_screen_after_labels_80x24(snap_compare: Any, seed: Path, annotations: Path) -> None:
-    assert snap_compare(build([seed], annotations), press=["1", "2", "x"], terminal_size=(80, 24))
+    assert snap_compare(
+        build([seed], annotations),
+        press=["1", "2", "x"],
+        run_before=assistant_started,
+        terminal_size=(80, 24),
+    )
 
 
 def test_help_screen_100x40(snap_compare: Any, seed: Path, annotations: Path) -> None:
-    assert snap_compare(build([seed], annotations), press=["question_mark"], terminal_size=(100, 40))
+    assert snap_compare(
+        build([seed], annotations),
+        press=["question_mark"],
+        run_before=assistant_started,
+        terminal_size=(100, 40),
+    )
 
 
 def test_annotate_screen_big_terminal_160x48(snap_compare: Any, seed: Path, annotations: Path) -> None:
-    assert snap_compare(build([seed], annotations), press=["1", "j", "2"], terminal_size=(160, 48))
+    assert snap_compare(
+        build([seed], annotations),
+        press=["1", "j", "2"],
+        run_before=assistant_started,
+        terminal_size=(160, 48),
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widget import Widget
 
 from annotate.cli import make_app
@@ -22,6 +23,16 @@ def shown(widget: Widget) -> str:
 def screen_text(app: App[object]) -> str:
     """All text on the active screen, widget by widget."""
     return "\n".join(shown(widget) for widget in app.screen.walk_children(Widget) if widget.display)
+
+
+async def assistant_started(pilot: Pilot[object]) -> None:
+    """Wait until the annotate screen shows the attribution hint and marks."""
+    for _ in range(500):
+        if getattr(pilot.app.screen, "assistant_ready", True):
+            await pilot.pause()
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the attribution assistant did not start")
 
 
 def build(paths: list[Path], annotations: Path, annotator: str = "alice", **kwargs: object) -> AnnotateApp:

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
@@ -20,6 +20,7 @@ from annotate.segment import Claim
 from annotate.session import ArticleSession
 from annotate.text import printable
 from annotate.tui.widgets.article_view import ArticleView
+from annotate.tui.widgets.key_bar import KeyBar
 from annotate.tui.widgets.outline import Outline
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from annotate.tui.app import AnnotateApp
 
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+ASSISTANT_DELAY = 0.05
 
 NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("j,down", "next_claim", "Next", id="claim.next", tooltip="Next claim"),
@@ -124,15 +126,21 @@ class AnnotateScreen(Screen[None]):
             yield Outline(self.session, id="outline")
         yield Static(id="claim-panel")
         yield Static(id="too-small")
-        yield Footer()
+        order = [
+            b.action
+            for b in [*label_bindings(self.session.schema), *NAVIGATION_BINDINGS]
+            if isinstance(b, Binding)
+        ]
+        yield KeyBar(order)
 
     def on_mount(self) -> None:
         """Show the first claim, segment the rest of a long article, warn about stale events."""
         self.query_one(ArticleView).focus()
         self._update()
-        # The attribution assistant starts after the first frame, so the first
-        # claim is ready to label without waiting for it.
-        self.call_after_refresh(self._start_assistant)
+        # The attribution assistant (~50 ms to import and run) starts just after
+        # the first frame, so the first claim is ready to label without
+        # waiting for it. A key pressed before then starts it at once.
+        self.set_timer(ASSISTANT_DELAY, self._start_assistant)
         if self.session.background is not None:
             self._segment_rest()
         if self.session.stale:
@@ -145,6 +153,8 @@ class AnnotateScreen(Screen[None]):
             )
 
     def _start_assistant(self) -> None:
+        if self.assistant_ready:
+            return
         self.assistant_ready = True
         self.query_one(ArticleView).enable_marks()
         self._update()
@@ -265,7 +275,10 @@ class AnnotateScreen(Screen[None]):
         return Content("\n").join(lines)
 
     def _suggestion(self, index: int) -> Suggestion:
-        return self.annotate_app.suggestion(self.session, index)
+        suggestion = self.annotate_app.suggestion(self.session, index)
+        if not self.assistant_ready:
+            self._start_assistant()
+        return suggestion
 
     def _accept_key(self) -> str:
         # The keymap is fixed for the session, so look the key up once.
