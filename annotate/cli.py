@@ -107,6 +107,36 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_import_labels(args: argparse.Namespace) -> int:
+    from annotate.corpus import discover
+    from annotate.interchange import import_file
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+    from annotate.store import log_path
+
+    name = resolve_annotator(args.annotator)
+    schema = load_schema(args.schema or DEFAULT_SCHEMA)
+    articles = [item.load() for item in discover([args.corpus])]
+    target = log_path(args.annotations, name)
+    result = import_file(
+        args.file,
+        args.format,
+        name,
+        articles,
+        schema,
+        target,
+        skip_bad=args.skip_bad,
+        report=lambda line: print(line, file=sys.stderr),
+    )
+    skipped = f", {len(result.problems)} problem(s) skipped" if result.problems else ""
+    trimmed = f", {result.trimmed} span(s) trimmed of spaces" if result.trimmed else ""
+    print(
+        f"imported {result.spans} labelled span(s) from {result.tasks} task(s) for {len(result.articles)} "
+        f"article(s) into {target}: {len(result.events)} event(s) written{skipped}{trimmed}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(
@@ -161,6 +191,34 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, metavar="PATH", help="article files or corpus folders"
     )
     validate.set_defaults(run=_cmd_validate)
+
+    import_labels = commands.add_parser(
+        "import-labels",
+        parents=[common],
+        help="bring labels from Prodigy, doccano or Label Studio in as an annotator's events",
+        description=(
+            "Import a Prodigy (JSONL), doccano (sequence labelling JSONL) or Label Studio (JSON export) file "
+            "as events of one annotator. Tasks are matched to articles by meta article_id, else by exact "
+            "body or paragraph text. Every problem is listed as file:line; by default any problem means "
+            "nothing is written (exit 2)."
+        ),
+    )
+    import_labels.add_argument("file", type=Path, metavar="FILE", help="the file exported by the tool")
+    import_labels.add_argument(
+        "--format", required=True, choices=["prodigy", "doccano", "label-studio"], help="the file's format"
+    )
+    import_labels.add_argument(
+        "--annotator", required=True, metavar="NAME", help="whose events the labels become"
+    )
+    import_labels.add_argument(
+        "--corpus", type=Path, default=Path("corpus"), metavar="DIR", help="corpus folder (default ./corpus)"
+    )
+    import_labels.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="import what can be mapped and skip (but still list) spans and tasks with problems",
+    )
+    import_labels.set_defaults(run=_cmd_import_labels)
     return parser
 
 

@@ -30,6 +30,40 @@ class ClaimLabel:
     note: str | None
 
 
+def span_event(
+    article: Article,
+    schema_ref: str,
+    annotator: str,
+    claim: Claim,
+    op: str,
+    label: str | None = None,
+    source: str | None = None,
+    note: str | None = None,
+    segment: str | None = None,
+) -> Event:
+    """A new event about `claim` of `article` (DESIGN 4.3); label, source and note only for `label`."""
+    event: Event = {
+        "v": FORMAT_VERSION,
+        "id": new_event_id(),
+        "ts": utc_timestamp(),
+        "annotator": annotator,
+        "article_id": article.article_id,
+        "article_sha256": article.sha256,
+        "paragraph": claim.paragraph,
+        "start": claim.start,
+        "end": claim.end,
+        "text": article.body[claim.start : claim.end],
+        "op": op,
+        "label": label if op == "label" else None,
+        "source": source if op == "label" else None,
+        "note": note if op == "label" else None,
+        "schema": schema_ref,
+    }
+    if segment:
+        event["segment"] = segment
+    return event
+
+
 def claim_layout(article: Article, events: Iterable[Event]) -> list[Claim]:
     """The article's claims after the merges and splits recorded in `events`."""
     changes = [event for event in events if event.get("segment")]
@@ -317,26 +351,9 @@ class ArticleSession:
         note: str | None = None,
         segment: str | None = None,
     ) -> Event:
-        event: Event = {
-            "v": FORMAT_VERSION,
-            "id": new_event_id(),
-            "ts": utc_timestamp(),
-            "annotator": self.annotator,
-            "article_id": self.article.article_id,
-            "article_sha256": self.article.sha256,
-            "paragraph": claim.paragraph,
-            "start": claim.start,
-            "end": claim.end,
-            "text": self.article.body[claim.start : claim.end],
-            "op": op,
-            "label": label if op == "label" else None,
-            "source": source if op == "label" else None,
-            "note": note if op == "label" else None,
-            "schema": self.schema.ref,
-        }
-        if segment:
-            event["segment"] = segment
-        return event
+        return span_event(
+            self.article, self.schema.ref, self.annotator, claim, op, label, source, note, segment
+        )
 
     def _commit(self, events: list[Event]) -> None:
         action = events[0]["id"]

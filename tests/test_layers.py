@@ -18,6 +18,8 @@ DOMAIN = [
     "keymap",
     "text",
     "errors",
+    "interchange",
+    "progress",
 ]
 
 
