@@ -225,33 +225,40 @@ def label_studio_config(schema: LabelSchema, labels: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_tasks(
-    tasks: Iterable[Task],
-    fmt: str,
-    handle: IO[bytes],
-    offsets: str = "code-points",
-    tick: Callable[[], None] | None = None,
-) -> int:
+class TaskWriter:
+    """Write tasks one at a time in format `fmt` (Label Studio's JSON list is streamed too)."""
+
+    def __init__(self, fmt: str, handle: IO[bytes], offsets: str = "code-points") -> None:
+        if fmt not in FORMATS:
+            raise AnnotateError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        self.fmt = fmt
+        self.handle = handle
+        self.offsets = offsets
+        self.count = 0
+
+    def write(self, task: Task) -> None:
+        """Add one task."""
+        if self.fmt == "label-studio":
+            self.handle.write(b"[\n" if self.count == 0 else b",\n")
+            self.handle.write(_dumps(label_studio_record(task, self.offsets)))
+        else:
+            encode = prodigy_record if self.fmt == "prodigy" else doccano_record
+            self.handle.write(_dumps(encode(task)) + b"\n")
+        self.count += 1
+
+    def close(self) -> None:
+        """Finish the file (closes Label Studio's list)."""
+        if self.fmt == "label-studio":
+            self.handle.write(b"\n]\n" if self.count else b"[]\n")
+
+
+def write_tasks(tasks: Iterable[Task], fmt: str, handle: IO[bytes], offsets: str = "code-points") -> int:
     """Write tasks to `handle` in format `fmt`; returns how many were written."""
-    count = 0
-    if fmt == "label-studio":
-        # A JSON array, one task per line, streamed rather than built in memory.
-        handle.write(b"[")
-        for task in tasks:
-            handle.write(b"\n" if count == 0 else b",\n")
-            handle.write(_dumps(label_studio_record(task, offsets)))
-            count += 1
-            if tick:
-                tick()
-        handle.write(b"\n]\n" if count else b"]\n")
-        return count
-    encode = prodigy_record if fmt == "prodigy" else doccano_record
+    writer = TaskWriter(fmt, handle, offsets)
     for task in tasks:
-        handle.write(_dumps(encode(task)) + b"\n")
-        count += 1
-        if tick:
-            tick()
-    return count
+        writer.write(task)
+    writer.close()
+    return writer.count
 
 
 # -- reading --------------------------------------------------------------------

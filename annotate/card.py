@@ -1,0 +1,213 @@
+"""The dataset card (`DATASET.md`) written beside an export.
+
+Deterministic like the data: it states the date of the newest annotation
+event, never the time of the export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from annotate import __version__
+from annotate.corpus import Article
+from annotate.schema import NOT_A_CLAIM, LabelSchema
+
+if TYPE_CHECKING:
+    from annotate.export import ExportOptions, ExportSummary
+
+RECORD_FIELDS = (
+    ("id", "str", "`<article_id>:<start>-<end>`, unique"),
+    ("article_id", "str", "the article's path in the corpus without extension"),
+    ("article_sha256", "str", "SHA-256 of the article body the offsets index"),
+    ("title, outlet, author, date, url, license", "str or null", "the article's metadata"),
+    ("paragraph", "int", "0-based paragraph of the claim"),
+    ("start, end", "int", "code point offsets into the body, end exclusive"),
+    ("text", "str", "the claim: `body[start:end]`"),
+    ("context", "str", "the whole paragraph the claim is in"),
+    ("label", "str or null", "the final label (null for a tie)"),
+    ("source", "str or null", "who the claim is attributed to, as decided"),
+    ("decision", "str", "how the label was decided: `gold`, `majority`, `single` or `tie`"),
+    ("adjudicator", "str or null", "who adjudicated a `gold` decision"),
+    ("tied_labels", "list of str", "the labels that tied (empty unless `tie`)"),
+    ("annotators", "int", "how many annotators labelled the claim"),
+    (
+        "votes",
+        "list of objects",
+        "each annotator's `label`, `source` and own `start`/`end`, sorted by `annotator`",
+    ),
+    ("split", "str or null", "the split the record belongs to (null without `--split`)"),
+    ("schema", "str", "the label schema, `name/version`"),
+)
+
+
+def _cell(text: object) -> str:
+    # Markdown table cells: pipes and newlines would break the row.
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _share(count: int, total: int) -> str:
+    return f"{100 * count / total:.1f}%" if total else "-"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def render_card(
+    options: ExportOptions,
+    summary: ExportSummary,
+    schema: LabelSchema,
+    articles: Mapping[str, Article],
+    agreement: Mapping[str, Any] | None,
+    newest: str | None,
+    annotators: Sequence[str],
+) -> str:
+    """The card's Markdown text."""
+    lines: list[str] = []
+    add = lines.append
+    name = options.out.name
+    add(f"# Dataset card: {name}")
+    add("")
+    add(
+        "Claims from news articles labelled for source credibility with "
+        f"[annotate](https://pypi.org/project/annotate/) {__version__}."
+    )
+    add("")
+    add(f"- Labels as of: {newest or 'no events'} (the newest annotation event)")
+    add(f"- Schema: `{schema.ref}`")
+    add(f"- Format: `{options.fmt}`")
+    files = ", ".join(f"`{path.name}`" for path in summary.files if path.name != "DATASET.md")
+    add(f"- Files: {files}")
+    filters = [f"at least {options.min_annotators} annotator(s) per claim"]
+    filters.append("`not_a_claim` included" if options.include_not_a_claim else "`not_a_claim` left out")
+    filters.append("ties included (label null)" if options.include_ties else "ties left out")
+    add(f"- Filters: {'; '.join(filters)}")
+    if options.split:
+        add(f"- Split: `{options.split}`, seed {options.seed or 0}, by article (no article is in two splits)")
+    add("")
+
+    add("## Counts")
+    add("")
+    add(f"{summary.records} records from {len(summary.article_records)} articles.")
+    add("")
+    if summary.per_split:
+        add("| split | records |")
+        add("|---|---|")
+        for split, count in summary.per_split.items():
+            add(f"| {split} | {count} |")
+        add("")
+    add("| left out | count |")
+    add("|---|---|")
+    for reason, count in sorted(summary.excluded.items()):
+        add(f"| {reason} | {count} |")
+    add(f"| events about articles missing from the corpus | {summary.missing_article_events} |")
+    add(f"| stale events (made on an earlier article body) | {summary.stale_events} |")
+    add(f"| unreadable event lines | {len(summary.problems)} |")
+    add("")
+
+    add("## Label distribution")
+    add("")
+    splits = list(summary.labels_per_split)
+    header = "| label | records | share |" + "".join(f" {split} |" for split in splits)
+    add(header)
+    add("|---|---|---|" + "---|" * len(splits))
+    order = [*schema.names, NOT_A_CLAIM, "tie"]
+    for label in [*order, *sorted(set(summary.labels) - set(order))]:
+        if label not in summary.labels:
+            continue
+        count = summary.labels[label]
+        per = "".join(f" {summary.labels_per_split[split].get(label, 0)} |" for split in splits)
+        add(f"| {_cell(label)} | {count} | {_share(count, summary.records)} |{per}")
+    add("")
+    add("| decided by | records |")
+    add("|---|---|")
+    for method in ("gold", "majority", "single", "tie"):
+        add(f"| {method} | {summary.decisions.get(method, 0)} |")
+    add("")
+
+    add("## Agreement")
+    add("")
+    if agreement is None:
+        add("Not computed: this build has no agreement module.")
+    else:
+        add(f"Over {agreement.get('units', 0)} claims labelled by two or more annotators.")
+        add("")
+        add("| coefficient | value |")
+        add("|---|---|")
+        for key, title in (
+            ("krippendorff_alpha", "Krippendorff's alpha (nominal)"),
+            ("percent_agreement", "percent agreement"),
+            ("fleiss_kappa", "Fleiss' kappa (claims every annotator labelled)"),
+        ):
+            add(f"| {title} | {_number(agreement.get(key))} |")
+        for pair, value in sorted((agreement.get("cohen_kappa") or {}).items()):
+            add(f"| Cohen's kappa {_cell(pair)} | {_number(value)} |")
+        for label, value in sorted((agreement.get("per_label") or {}).items()):
+            add(f"| specific agreement on {_cell(label)} | {_number(value)} |")
+        for note in agreement.get("notes") or []:
+            add("")
+            add(f"Note: {_cell(note)}")
+    add("")
+
+    add("## Annotators")
+    add("")
+    add("| annotator | claims labelled in this export |")
+    add("|---|---|")
+    for annotator in annotators:
+        add(f"| {_cell(annotator)} | {summary.annotator_votes.get(annotator, 0)} |")
+    add("")
+
+    add("## Schema and guidelines")
+    add("")
+    add(f"`{schema.ref}`. {schema.description}".rstrip())
+    add("")
+    for entry in schema.labels:
+        add(f"- **{entry.name}**: {entry.description}")
+    add(f"- **{NOT_A_CLAIM}** (built in): the segment is not a claim (a byline, a heading, boilerplate).")
+    add("")
+
+    add("## Record fields")
+    add("")
+    if options.fmt in ("jsonl", "csv"):
+        add("| field | type | meaning |")
+        add("|---|---|---|")
+        for field_name, kind, meaning in RECORD_FIELDS:
+            add(f"| {field_name} | {kind} | {meaning} |")
+        if options.fmt == "csv":
+            add("")
+            add("In the CSV, `votes` and `tied_labels` hold JSON; empty cells are null.")
+    else:
+        add(
+            f"One `{options.fmt}` task per article with the final labels as spans; "
+            "see the annotate README, section Interchange."
+        )
+    add("")
+    if options.fmt == "label-studio":
+        from annotate.interchange import label_studio_config
+
+        add("## Label Studio labeling config")
+        add("")
+        add("```xml")
+        add(label_studio_config(schema, [*schema.names, NOT_A_CLAIM]).rstrip())
+        add("```")
+        add("")
+
+    add("## Source articles")
+    add("")
+    add("| article | title | outlet | date | url | license | records |")
+    add("|---|---|---|---|---|---|---|")
+    for article_id in sorted(summary.article_records):
+        article = articles[article_id]
+        meta = [article.meta_text(key) for key in ("title", "outlet", "date", "url", "license")]
+        license_text = meta[4] or "not stated"
+        add(
+            f"| {_cell(article_id)} | {_cell(meta[0])} | {_cell(meta[1])} | {_cell(meta[2])} | {_cell(meta[3])} "
+            f"| {_cell(license_text)} | {summary.article_records[article_id]} |"
+        )
+    add("")
+    return "\n".join(lines)
