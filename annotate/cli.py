@@ -137,6 +137,34 @@ def _cmd_import_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from annotate.export import ExportOptions, run_export
+
+    options = ExportOptions(
+        corpus=args.corpus,
+        annotations=args.annotations,
+        fmt=args.format,
+        out=args.out,
+        force=args.force,
+        min_annotators=args.min_annotators,
+        include_not_a_claim=args.include_not_a_claim,
+        include_ties=args.include_ties,
+        split=args.split,
+        seed=args.seed,
+        schema=args.schema,
+        label_studio_offsets=args.label_studio_offsets,
+        skip_bad=args.skip_bad,
+    )
+    summary = run_export(options, report=lambda line: print(line, file=sys.stderr))
+    left_out = sum(summary.excluded.values())
+    print(
+        f"exported {summary.records} record(s) ({left_out} left out by the filters) to "
+        + ", ".join(str(path) for path in summary.files),
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(
@@ -219,6 +247,69 @@ def build_parser() -> argparse.ArgumentParser:
         help="import what can be mapped and skip (but still list) spans and tasks with problems",
     )
     import_labels.set_defaults(run=_cmd_import_labels)
+
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write the labelled dataset (JSONL, CSV) or Prodigy, doccano, Label Studio files",
+        description=(
+            "Write one record per claim with its final label (gold, else majority, else the single "
+            "annotator's; ties marked 'tie'), and a DATASET.md card beside it. Output is written to a "
+            "temporary file and renamed, and is byte-identical for the same input."
+        ),
+    )
+    export.add_argument(
+        "--corpus", type=Path, default=Path("corpus"), metavar="DIR", help="corpus folder (default ./corpus)"
+    )
+    export.add_argument(
+        "--format",
+        default="jsonl",
+        choices=["jsonl", "csv", "prodigy", "doccano", "label-studio"],
+        help="output format (default jsonl)",
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="FILE", help="output file")
+    export.add_argument("--force", action="store_true", help="replace existing output files and card")
+    export.add_argument(
+        "--min-annotators",
+        type=int,
+        default=1,
+        metavar="N",
+        help="only claims labelled by at least N annotators (default 1)",
+    )
+    not_a_claim = export.add_mutually_exclusive_group()
+    not_a_claim.add_argument(
+        "--exclude-not-a-claim",
+        dest="include_not_a_claim",
+        action="store_false",
+        help="leave out claims whose final label is not_a_claim (the default)",
+    )
+    not_a_claim.add_argument(
+        "--include-not-a-claim", dest="include_not_a_claim", action="store_true", help="keep them"
+    )
+    export.set_defaults(include_not_a_claim=False)
+    export.add_argument(
+        "--include-ties", action="store_true", help="keep tied claims (label null, decision 'tie')"
+    )
+    export.add_argument(
+        "--split",
+        metavar="SPEC",
+        help="split by article, e.g. train=0.8,dev=0.1,test=0.1: writes FILE's stem + .train + suffix, ...",
+    )
+    export.add_argument(
+        "--seed", type=int, metavar="N", help="seed of the article shuffle for --split (default 0)"
+    )
+    export.add_argument(
+        "--label-studio-offsets",
+        choices=["code-points", "utf-16"],
+        default="code-points",
+        help="Label Studio span offsets: code points (current releases, default) or UTF-16 units (old releases)",
+    )
+    export.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="export despite malformed lines in annotation files (they are listed)",
+    )
+    export.set_defaults(run=_cmd_export)
     return parser
 
 

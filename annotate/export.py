@@ -28,7 +28,7 @@ import orjson
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
-from annotate.schema import NOT_A_CLAIM
+from annotate.schema import NOT_A_CLAIM, LabelSchema
 
 DATA_FORMATS = ("jsonl", "csv")
 FORMATS = (*DATA_FORMATS, "prodigy", "doccano", "label-studio")
@@ -448,7 +448,7 @@ def run_export(options: ExportOptions, report: Callable[[str], None] = lambda li
         for part in splits:
             if not summary.per_split.get(part.name):
                 report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
-    agreement = _agreement(units)
+    agreement = _agreement(units, schema)
     newest = newest_event_time([*_event_files(options.annotations), *gold_files([options.annotations])])
     from annotate.card import render_card
 
@@ -535,14 +535,8 @@ def _decision_note(unit: Any, decision: Any) -> str | None:
     return None
 
 
-def _agreement(units: Any) -> dict[str, Any] | None:
-    """The agreement report (DESIGN 4.5) over the same units, when issue 3's module provides it."""
-    try:
-        from annotate import agreement
-    except ImportError:
-        return None
-    compute = getattr(agreement, "agreement_report", None)
-    if compute is None:
-        return None
-    report: dict[str, Any] = compute(units)
-    return report
+def _agreement(units: Any, schema: LabelSchema) -> dict[str, Any]:
+    """The agreement report (DESIGN 4.5) over the same units, from issue 3's agreement module."""
+    from annotate.agreement import agreement_report
+
+    return agreement_report(units, schema.names)

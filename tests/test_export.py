@@ -1,0 +1,328 @@
+"""annotate export: decisions, filters, determinism, splits, formats, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotate.corpus import Article, discover
+from annotate.export import Split, assign_splits, parse_split
+from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.segment import default_claims
+from annotate.session import span_event
+from annotate.store import EventLog, Event, read_events
+from tests.conftest import CORPUS, ROOT
+from tests.test_interchange import EMOJI_ARTICLE
+
+SCHEMA = load_schema(DEFAULT_SCHEMA)
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "annotate", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A corpus (the samples plus an emoji article) and an empty annotation folder."""
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    (tmp_path / "corpus" / "emoji-test.md").write_text(EMOJI_ARTICLE, encoding="utf-8")
+    (tmp_path / "annotations").mkdir()
+    return tmp_path
+
+
+def articles_of(project: Path) -> dict[str, Article]:
+    return {item.article_id: item.load() for item in discover([project / "corpus"])}
+
+
+def write(path: Path, events: list[Event]) -> None:
+    with EventLog(path) as log:
+        log.append(events)
+
+
+def label(article: Article, annotator: str, index: int, name: str, source: str | None = None) -> Event:
+    claim = default_claims(article)[index]
+    return span_event(article, SCHEMA.ref, annotator, claim, "label", name, source)
+
+
+def gold(article: Article, index: int, name: str, votes: dict[str, str]) -> Event:
+    event = label(article, "lead", index, name, "the lead's source")
+    event["adjudicated"] = True
+    event["votes"] = votes
+    return event
+
+
+@pytest.fixture
+def labelled(project: Path) -> Path:
+    """Three annotators on the seed article with every kind of decision, one on the others."""
+    articles = articles_of(project)
+    seed = articles["panjshir-2021-09-06"]
+    ann = project / "annotations"
+    # claim 0: gold (confirmed) over a disputed majority; claim 1: majority disputed;
+    # claim 2: tie (alice confirmed, bob disputed); claim 3: single (alice);
+    # claim 4: majority not_a_claim.
+    write(
+        ann / "alice.jsonl",
+        [
+            label(seed, "alice", 0, "disputed"),
+            label(seed, "alice", 1, "disputed", "Reuters"),
+            label(seed, "alice", 2, "confirmed"),
+            label(seed, "alice", 3, "unattributed"),
+            label(seed, "alice", 4, "not_a_claim"),
+        ]
+        + [
+            label(a, "alice", 0, "confirmed", "a source")
+            for i, a in sorted(articles.items())
+            if i != seed.article_id
+        ],
+    )
+    write(
+        ann / "bob.jsonl",
+        [
+            label(seed, "bob", 0, "disputed"),
+            label(seed, "bob", 1, "disputed", "reuters"),
+            label(seed, "bob", 2, "disputed"),
+            label(seed, "bob", 4, "not_a_claim"),
+        ],
+    )
+    write(ann / "carol.jsonl", [label(seed, "carol", 0, "confirmed"), label(seed, "carol", 1, "confirmed")])
+    (ann / "gold").mkdir()
+    write(
+        ann / "gold" / "lead.jsonl",
+        [gold(seed, 0, "confirmed", {"alice": "disputed", "bob": "disputed", "carol": "confirmed"})],
+    )
+    return project
+
+
+def export(project: Path, out: Path, *extra: str | Path) -> subprocess.CompletedProcess[str]:
+    return cli(
+        "export",
+        "--corpus",
+        project / "corpus",
+        "--annotations",
+        project / "annotations",
+        "--out",
+        out,
+        *extra,
+    )
+
+
+def records(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_gold_beats_majority_beats_single_and_ties(labelled: Path) -> None:
+    out = labelled / "out" / "claims.jsonl"
+    out.parent.mkdir()
+    result = export(labelled, out, "--include-ties")
+    assert result.returncode == 0, result.stderr
+    seed = articles_of(labelled)["panjshir-2021-09-06"]
+    claims = default_claims(seed)
+    by_span = {(r["article_id"], r["start"], r["end"]): r for r in records(out)}
+    first = by_span[(seed.article_id, claims[0].start, claims[0].end)]
+    assert (first["label"], first["decision"], first["adjudicator"], first["source"]) == (
+        "confirmed",
+        "gold",
+        "lead",
+        "the lead's source",
+    )
+    assert first["annotators"] == 3
+    assert [v["label"] for v in first["votes"]] == ["disputed", "disputed", "confirmed"]  # alice, bob, carol
+    second = by_span[(seed.article_id, claims[1].start, claims[1].end)]
+    assert (second["label"], second["decision"]) == ("disputed", "majority")
+    assert second["source"] in ("Reuters", "reuters")
+    third = by_span[(seed.article_id, claims[2].start, claims[2].end)]
+    assert (third["label"], third["decision"], third["tied_labels"]) == (
+        None,
+        "tie",
+        ["confirmed", "disputed"],
+    )
+    fourth = by_span[(seed.article_id, claims[3].start, claims[3].end)]
+    assert (fourth["label"], fourth["decision"], fourth["annotators"]) == ("unattributed", "single", 1)
+    assert (seed.article_id, claims[4].start, claims[4].end) not in by_span  # not_a_claim left out by default
+    articles = articles_of(labelled)
+    for record in by_span.values():
+        base = articles[record["article_id"]].paragraph_starts[record["paragraph"]]
+        assert record["context"][record["start"] - base : record["end"] - base] == record["text"]
+
+    # Ties are left out unless asked for; not_a_claim comes back with --include-not-a-claim.
+    plain = labelled / "out" / "plain.jsonl"
+    assert export(labelled, plain, "--force").returncode == 0
+    assert all(r["decision"] != "tie" for r in records(plain))
+    with_nac = labelled / "out" / "nac.jsonl"
+    assert export(labelled, with_nac, "--force", "--include-not-a-claim").returncode == 0
+    assert any(r["label"] == "not_a_claim" and r["decision"] == "majority" for r in records(with_nac))
+    two = labelled / "out" / "two.jsonl"
+    assert export(labelled, two, "--force", "--min-annotators", "2", "--include-ties").returncode == 0
+    assert {r["annotators"] for r in records(two)} >= {2, 3} and all(
+        r["annotators"] >= 2 for r in records(two)
+    )
+
+
+def test_export_is_byte_identical_and_has_a_card(labelled: Path) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        folder = labelled / name
+        folder.mkdir()
+        assert (
+            export(
+                labelled, folder / "claims.jsonl", "--split", "train=0.5,test=0.5", "--seed", "3"
+            ).returncode
+            == 0
+        )
+        outputs.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
+    assert outputs[0] == outputs[1]
+    assert set(outputs[0]) == {"claims.train.jsonl", "claims.test.jsonl", "DATASET.md"}
+    card = outputs[0]["DATASET.md"].decode()
+    for needle in (
+        "## Label distribution",
+        "Krippendorff",
+        "alice",
+        "carol",
+        "The article presents the claim",
+        "Public domain",
+        "wikinews-2004-11-19-beheaded-bodies-found-mosul",
+        "## Agreement",
+    ):
+        assert needle in card, needle
+
+
+def test_split_keeps_articles_whole(labelled: Path) -> None:
+    out = labelled / "claims.jsonl"
+    assert export(labelled, out, "--include-ties").returncode == 0
+    whole = records(out)
+    split_out = labelled / "s" / "claims.jsonl"
+    split_out.parent.mkdir()
+    result = export(
+        labelled, split_out, "--include-ties", "--split", "train=0.6,dev=0.2,test=0.2", "--seed", "11"
+    )
+    assert result.returncode == 0, result.stderr
+    seen: dict[str, str] = {}
+    union = []
+    for name in ("train", "dev", "test"):
+        for record in records(labelled / "s" / f"claims.{name}.jsonl"):
+            assert record["split"] == name
+            assert seen.setdefault(str(record["article_id"]), name) == name, "an article leaked across splits"
+            union.append({**record, "split": None})
+    assert sorted(union, key=lambda r: str(r["id"])) == sorted(whole, key=lambda r: str(r["id"]))
+
+
+def test_assign_splits_shares_articles_by_fraction() -> None:
+    ids = [f"a{i:03d}" for i in range(100)]
+    parts = [Split("train", 0.8), Split("dev", 0.1), Split("test", 0.1)]
+    first = assign_splits(ids, parts, 1)
+    assert first == assign_splits(reversed(ids), parts, 1)
+    assert sorted(first) == ids
+    counts = {name: list(first.values()).count(name) for name in ("train", "dev", "test")}
+    assert counts == {"train": 80, "dev": 10, "test": 10}
+    assert first != assign_splits(ids, parts, 2)
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("train=0.8,dev=0.1", "add up to 0.9"),
+        ("train=0.8,dev=x,test=0.1", "not a number"),
+        ("train:0.8", "not NAME=SHARE"),
+        ("train=0.5,train=0.5", "given twice"),
+        ("train=1.5,test=-0.5", "above 0"),
+    ],
+)
+def test_bad_split_spec_is_a_clear_error(labelled: Path, spec: str, needle: str) -> None:
+    with pytest.raises(Exception, match=needle):
+        parse_split(spec)
+    result = export(labelled, labelled / "x.jsonl", "--split", spec)
+    assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
+    assert not (labelled / "x.jsonl").exists() and not (labelled / "DATASET.md").exists()
+
+
+def test_refuses_to_overwrite_without_force(labelled: Path) -> None:
+    out = labelled / "claims.csv"
+    out.write_text("precious")
+    result = export(labelled, out, "--format", "csv")
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert out.read_text() == "precious"
+    assert export(labelled, out, "--format", "csv", "--force").returncode == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert rows and all(json.loads(row["votes"]) for row in rows)
+    assert {row["decision"] for row in rows} <= {"gold", "majority", "single"}
+
+
+def test_annotations_for_missing_articles_are_reported_and_skipped(labelled: Path) -> None:
+    (labelled / "corpus" / "voa-2006-12-13-chad-army-rebels-claim-victory.md").unlink()
+    out = labelled / "claims.jsonl"
+    result = export(labelled, out)
+    assert result.returncode == 0, result.stderr
+    assert "skipped 1 event(s) about articles missing" in result.stderr
+    assert not any(r["article_id"].startswith("voa") for r in records(out))
+
+
+def test_jsonl_loads_in_pandas_and_datasets(labelled: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    out = labelled / "claims.jsonl"
+    assert export(labelled, out, "--include-ties", "--include-not-a-claim").returncode == 0
+    frame = pd.read_json(out, lines=True)
+    assert len(frame) == len(records(out))
+    assert {"text", "label", "votes", "decision", "context"} <= set(frame.columns)
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset("json", data_files=str(out), split="train", cache_dir=str(labelled / "hf"))
+    assert loaded.num_rows == len(frame)
+    assert set(loaded[0]["votes"][0]) == {"annotator", "label", "source", "start", "end"}
+    assert loaded.column_names == sorted(loaded.column_names) or set(loaded.column_names) == set(frame.columns)
+
+
+@pytest.mark.parametrize("fmt", ["prodigy", "doccano", "label-studio"])
+def test_interchange_round_trip_through_the_cli(project: Path, fmt: str) -> None:
+    articles = articles_of(project)
+    events = []
+    for article in articles.values():
+        for index, claim in enumerate(default_claims(article)):
+            name = [*SCHEMA.names, "not_a_claim"][index % 4]
+            events.append(
+                span_event(
+                    article,
+                    SCHEMA.ref,
+                    "alice",
+                    claim,
+                    "label",
+                    name,
+                    f"src {index} 🐱" if index % 2 else None,
+                )
+            )
+    write(project / "annotations" / "alice.jsonl", events)
+    out = project / f"tool.{fmt}"
+    result = export(project, out, "--format", fmt, "--include-not-a-claim")
+    assert result.returncode == 0, result.stderr
+    back = project / "back"
+    result = cli(
+        "import-labels",
+        out,
+        "--format",
+        fmt,
+        "--annotator",
+        "bob",
+        "--corpus",
+        project / "corpus",
+        "--annotations",
+        back,
+    )
+    assert result.returncode == 0, result.stderr
+    mine = {(e["article_id"], e["start"], e["end"]): (e["label"], e["source"]) for e in events}
+    theirs = {
+        (e["article_id"], e["start"], e["end"]): (e["label"], e["source"])
+        for e in read_events(back / "bob.jsonl").events
+        if e["op"] == "label"
+    }
+    assert theirs == mine
