@@ -17,7 +17,7 @@ from annotate.export import Split, assign_splits, parse_split
 from annotate.schema import DEFAULT_SCHEMA, load_schema
 from annotate.segment import default_claims
 from annotate.session import span_event
-from annotate.store import EventLog, Event, read_events
+from annotate.store import Event, EventLog, read_events
 from tests.conftest import CORPUS, ROOT
 from tests.test_interchange import EMOJI_ARTICLE
 
@@ -280,7 +280,9 @@ def test_jsonl_loads_in_pandas_and_datasets(labelled: Path) -> None:
     loaded = datasets.load_dataset("json", data_files=str(out), split="train", cache_dir=str(labelled / "hf"))
     assert loaded.num_rows == len(frame)
     assert set(loaded[0]["votes"][0]) == {"annotator", "label", "source", "start", "end"}
-    assert loaded.column_names == sorted(loaded.column_names) or set(loaded.column_names) == set(frame.columns)
+    assert loaded.column_names == sorted(loaded.column_names) or set(loaded.column_names) == set(
+        frame.columns
+    )
 
 
 @pytest.mark.parametrize("fmt", ["prodigy", "doccano", "label-studio"])
@@ -326,3 +328,50 @@ def test_interchange_round_trip_through_the_cli(project: Path, fmt: str) -> None
         if e["op"] == "label"
     }
     assert theirs == mine
+
+
+def test_fast_decisions_equal_final_decision(tmp_path: Path) -> None:
+    from annotate.export import decided_units
+    from annotate.units import final_decision, load_units
+    from bench.export_input import generate
+
+    generate(tmp_path, articles=6, claims_per_article=40, annotators=4, seed=9)
+    # Sources that differ in spelling, notes, and one annotator without some claims.
+    path = tmp_path / "annotations" / "annotator3.jsonl"
+    lines = path.read_bytes().splitlines()
+    rewritten = []
+    for number, line in enumerate(lines):
+        event = orjson.loads(line)
+        if number % 3 == 0:
+            continue
+        event["source"] = ["The Reuters", "reuters", None, "AP"][number % 4]
+        event["note"] = "a note" if number % 5 == 0 else None
+        rewritten.append(orjson.dumps(event))
+    path.write_bytes(b"\n".join(rewritten) + b"\n")
+    articles = {item.article_id: item.load() for item in discover([tmp_path / "corpus"])}
+    units = load_units([tmp_path / "annotations"], articles)
+    fast = list(decided_units(units))
+    assert len(fast) == len(units.keys) > 200
+    methods = set()
+    for decided, unit in zip(fast, units.units(), strict=True):
+        expected = final_decision(unit)
+        assert (decided.label, decided.source, decided.method, decided.tied) == (
+            expected.label,
+            expected.source,
+            expected.method,
+            expected.tied,
+        ), unit.key
+        assert [v[0] for v in decided.votes] == sorted(unit.votes)
+        methods.add(expected.method)
+    assert methods == {"majority", "tie", "single"} or methods >= {"majority", "tie"}
+
+
+def test_record_keys_are_sorted_and_complete(labelled: Path) -> None:
+    from annotate.export import RECORD_KEYS
+
+    out = labelled / "claims.jsonl"
+    assert export(labelled, out, "--include-ties").returncode == 0
+    for line in out.read_bytes().splitlines():
+        record = orjson.loads(line)
+        assert tuple(record) == RECORD_KEYS
+        assert list(record["votes"][0]) == sorted(record["votes"][0])
