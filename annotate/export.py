@@ -457,7 +457,7 @@ def run_export(options: ExportOptions, report: Callable[[str], None] = lambda li
                 article_id = unit.key[0]
                 split = assignment[article_id] if splits else None
                 votes = [
-                    {"annotator": v[0], "label": v[1], "source": v[2], "start": v[4], "end": v[5]}
+                    {"annotator": v[0], "end": v[5], "label": v[1], "source": v[2], "start": v[4]}
                     for v in unit.votes
                 ]
                 record = make_record(
