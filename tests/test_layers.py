@@ -20,6 +20,8 @@ DOMAIN = [
     "errors",
     "interchange",
     "progress",
+    "export",
+    "card",
 ]
 
 
