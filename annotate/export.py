@@ -554,33 +554,37 @@ def decided_units(units: Any) -> Iterator[DecidedUnit]:
     """
     from annotate.units import Unit, Vote, final_decision, majority_source
 
+    # UnitSet columns are lists indexed by unit id (`order` lists the ids in
+    # key order): per unit, list indexing rather than hashing span tuples.
     columns = sorted(
         zip(units.annotators, units.labels, units.sources, units.notes, units.spans, strict=True),
         key=lambda column: column[0],
     )
     names = units.label_names
     info = units.info
+    unit_keys = units.unit_keys
     gold = units.gold
     cache: dict[tuple[str, ...], Any] = {}
     sources_cache: dict[tuple[str, tuple[str | None, ...]], str | None] = {}
-    for key in units.keys:
+    for uid in units.order:
+        key = unit_keys[uid]
         start, end = key[1], key[2]
         votes = []
         for annotator, labels, sources, notes, spans in columns:
-            code = labels.get(key)
+            code = labels[uid]
             if code is not None:
-                own = spans.get(key) if spans else None
+                own = spans.get(uid) if spans else None
                 votes.append(
                     (
                         annotator,
                         names[code],
-                        sources.get(key),
-                        notes.get(key) if notes else None,
+                        sources[uid],
+                        notes.get(uid) if notes else None,
                         own[0] if own else start,
                         own[1] if own else end,
                     )
                 )
-        paragraph = info[key][0]
+        paragraph = info[uid][0]
         if key in gold:
             decision = final_decision(units.unit(key))
             adjudicator = gold[key].adjudicator if decision.method == "gold" else None
