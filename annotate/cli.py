@@ -18,7 +18,10 @@ from annotate import __version__
 from annotate.errors import AnnotateError
 
 if TYPE_CHECKING:
+    from annotate.corpus import Article
     from annotate.tui.app import AnnotateApp
+    from annotate.tui.review_app import ReviewApp
+    from annotate.units import UnitSet
 
 
 def resolve_annotator(given: str | None) -> str:
@@ -50,7 +53,7 @@ def make_app(
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
     from annotate.schema import DEFAULT_SCHEMA, load_schema
-    from annotate.session import article_progress
+    from annotate.session import article_finished
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
     from annotate.tui.screens.annotate import binding_ids
@@ -73,18 +76,17 @@ def make_app(
         check_events_against_schema(result.events, schema, log.path)
         warnings = [f"{problem}" for problem in result.problems]
         first_article = None
+        finished = True
         for item in files:
             article = item.load()
-            done, total = article_progress(article, result.events)
-            if first_article is None or done < total:
+            finished = article_finished(article, result.events)
+            if first_article is None or not finished:
                 first_article = article
-            if done < total:
+            if not finished:
                 break
         assert first_article is not None
-        if len(files) > 1:
-            done, total = article_progress(first_article, result.events)
-            if done == total:
-                warnings.append("Every article here is labelled; showing the last one.")
+        if len(files) > 1 and finished:
+            warnings.append("Every article here is labelled; showing the last one.")
         return AnnotateApp(files, first_article, schema, name, log, result.events, keymap, warnings)
     except BaseException:
         log.close()
@@ -105,6 +107,194 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(problem)
     print(summary, file=sys.stderr)
     return 1 if problems else 0
+
+
+def load_corpus(paths: Sequence[Path] | None) -> dict[str, Article] | None:
+    """The articles of --corpus, by article id (None when no corpus is given)."""
+    from annotate.corpus import discover
+
+    if not paths:
+        return None
+    return {item.article_id: item.load() for item in discover(paths)}
+
+
+def _schema_names(schema_path: Path | None, units: UnitSet) -> tuple[str, ...]:
+    """Label order from --schema (checked against the events) or the default schema when it matches."""
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+
+    schema = load_schema(schema_path or DEFAULT_SCHEMA)
+    if units.schema_ref is not None and units.schema_ref != schema.ref:
+        if schema_path is not None:
+            raise AnnotateError(
+                f"the annotation files use schema {units.schema_ref!r} but {schema_path} is {schema.ref!r}; "
+                "pass the matching --schema"
+            )
+        return ()
+    return schema.names
+
+
+def load_units_for_cli(
+    paths: Sequence[Path], articles: dict[str, Article] | None, skip_bad: bool, quiet: bool = False
+) -> UnitSet:
+    """Load units with a progress bar on a terminal; print every bad line to stderr."""
+    from annotate.store import event_files
+    from annotate.units import BadLines, load_units
+
+    files = event_files(paths)
+    total = sum(path.stat().st_size for path in files)
+    show = sys.stderr.isatty() and not quiet and total > 8 << 20
+    try:
+        if show:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("reading annotations", total=total)
+                units = load_units(
+                    paths, articles, skip_bad=skip_bad, progress=lambda n: bar.advance(task, n)
+                )
+        else:
+            units = load_units(paths, articles, skip_bad=skip_bad)
+    except BadLines as error:
+        for problem in error.problems:
+            print(f"annotate: {problem}", file=sys.stderr)
+        raise
+    for problem in units.problems:
+        print(f"annotate: {problem}" + ("" if problem.torn else " (skipped)"), file=sys.stderr)
+    return units
+
+
+def _cmd_agreement(args: argparse.Namespace) -> int:
+    import orjson
+
+    from annotate.agreement import agreement_report
+
+    units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad)
+    where = ", ".join(map(str, args.paths))
+    if not units.annotators:
+        raise AnnotateError(
+            f"no annotation events in {where}; give the annotations folder or annotator files"
+        )
+    if len(units.annotators) < 2:
+        raise AnnotateError(
+            f"only {units.annotators[0]} in {where}: agreement needs two or more annotators; "
+            "give every annotator's file or the annotations folder"
+        )
+    report = agreement_report(units, _schema_names(args.schema, units))
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    from rich.console import Console
+
+    from annotate.agreement_table import report_view
+
+    Console().print(report_view(report, args.by))
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    import orjson
+
+    from annotate.status import StatusData, status_report
+
+    articles = load_corpus(args.corpus)
+    units = load_units_for_cli(args.paths, articles, args.skip_bad)
+    sections = status_report(StatusData(units, articles, _schema_names(args.schema, units)))
+    if args.json:
+        payload = {section.id: section.as_json() for section in sections}
+        sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    from rich.console import Console
+
+    from annotate.status_table import status_view
+
+    Console().print(status_view(sections))
+    return 0
+
+
+def make_review_app(
+    paths: Sequence[Path],
+    adjudicator: str | None = None,
+    corpus: Sequence[Path] | None = None,
+    schema_path: Path | None = None,
+    only_disagreements: bool = False,
+    skip_bad: bool = False,
+) -> ReviewApp:
+    """Build the review App: load units and gold, take the adjudicator's gold lock."""
+    from annotate.adjudication import Adjudication, ReviewFilter, gold_folder, gold_path
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+    from annotate.store import EventLog
+    from annotate.tui.review_app import ReviewApp
+
+    name = resolve_annotator(adjudicator)
+    schema = load_schema(schema_path or DEFAULT_SCHEMA)
+    articles = load_corpus(corpus) or {}
+    units = load_units_for_cli(paths, articles or None, skip_bad, quiet=True)
+    if units.schema_ref is not None and units.schema_ref != schema.ref:
+        raise AnnotateError(
+            f"the annotation files use schema {units.schema_ref!r} but the schema given is {schema.ref!r}; "
+            "pass the matching --schema"
+        )
+    if not units.keys:
+        raise AnnotateError(f"no labelled claims in {', '.join(map(str, paths))}; nothing to review")
+    log = EventLog(gold_path(gold_folder(paths), name))
+    log.open()
+    try:
+        adjudication = Adjudication(units, schema, name, log.append)
+        return ReviewApp(adjudication, articles, log, ReviewFilter(disagreements_only=only_disagreements))
+    except BaseException:
+        log.close()
+        raise
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    app = make_review_app(
+        args.paths, args.adjudicator, args.corpus, args.schema, args.only_disagreements, args.skip_bad
+    )
+    app.run()
+    return 0
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    import orjson
+
+    from annotate.attribution import suggest_article, suggestion_lines
+    from annotate.corpus import discover
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+    from annotate.segment import default_claims
+
+    schema = load_schema(args.schema or DEFAULT_SCHEMA)
+    files = discover(args.paths)
+    out = sys.stdout
+    progress = None
+    if sys.stderr.isatty() and len(files) > 1:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        progress = Progress(console=Console(stderr=True), transient=True)
+        progress.start()
+    try:
+        task = progress.add_task("suggesting", total=len(files)) if progress else None
+        for item in files:
+            article = item.load()
+            suggestions = suggest_article(article, default_claims(article), schema.names)
+            if args.json:
+                out.write(
+                    "".join(orjson.dumps(s.as_json(article.article_id)).decode() + "\n" for s in suggestions)
+                )
+            else:
+                out.write(f"== {article.article_id} ({len(suggestions)} claims)\n")
+                out.write("".join(line + "\n" for s in suggestions for line in suggestion_lines(s)))
+            if progress is not None and task is not None:
+                progress.advance(task)
+        out.flush()
+    except BrokenPipeError:
+        # `annotate suggest ... | head`: the reader left; that is not an error.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    finally:
+        if progress is not None:
+            progress.stop()
+    return 0
 
 
 def _cmd_import_labels(args: argparse.Namespace) -> int:
@@ -219,6 +409,82 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, metavar="PATH", help="article files or corpus folders"
     )
     validate.set_defaults(run=_cmd_validate)
+
+    units_common = argparse.ArgumentParser(add_help=False)
+    units_common.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path("annotations")],
+        metavar="PATH",
+        help="annotation files or folders (default ./annotations; gold/ inside is not an annotator)",
+    )
+    units_common.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="the articles: events for a changed body are left out and counted (repeatable)",
+    )
+    units_common.add_argument(
+        "--schema", type=Path, metavar="FILE", help="label schema (default schemas/credibility.yaml)"
+    )
+    units_common.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="compute over the rest when lines are malformed (each is listed)",
+    )
+
+    agreement = commands.add_parser(
+        "agreement",
+        parents=[units_common],
+        help="inter-annotator agreement",
+        description="Agreement between annotators: percent agreement, Krippendorff's alpha, Fleiss' and "
+        "Cohen's kappa, specific agreement per label, per article, and agreement on sources.",
+    )
+    agreement.add_argument("--json", action="store_true", help="print the report as JSON (DESIGN 4.5)")
+    agreement.add_argument(
+        "--by", choices=["article", "annotator", "label"], help="break the figures down (human output)"
+    )
+    agreement.set_defaults(run=_cmd_agreement)
+
+    status = commands.add_parser(
+        "status",
+        parents=[units_common],
+        help="per annotator and per article progress and agreement",
+        description="Per annotator and per article: claims labelled out of claims (with --corpus), "
+        "the label distribution and agreement with the majority.",
+    )
+    status.add_argument("--json", action="store_true", help="print the sections as JSON")
+    status.set_defaults(run=_cmd_status)
+
+    review = commands.add_parser(
+        "review",
+        parents=[units_common],
+        help="review disagreements and adjudicate them into gold",
+        description="Walk the units side by side and record final decisions in gold/<adjudicator>.jsonl.",
+    )
+    review.add_argument(
+        "--adjudicator", metavar="NAME", help="who decides (default $ANNOTATE_ANNOTATOR or login name)"
+    )
+    review.add_argument("--only-disagreements", action="store_true", help="start with disagreements only")
+    review.set_defaults(run=_cmd_review)
+
+    suggest = commands.add_parser(
+        "suggest",
+        help="attribution cues, sources and a suggested label for every claim",
+        description="For every claim (sentence segment) of the articles: its span, the attribution and stance "
+        "cues with their spans, the source phrase (or the name a pronoun resolves to) and the suggested "
+        "label. Suggestions only: nothing is written.",
+    )
+    suggest.add_argument(
+        "paths", nargs="+", type=Path, metavar="ARTICLE", help="article file or corpus folder"
+    )
+    suggest.add_argument("--json", action="store_true", help="JSONL, one object per claim (see README)")
+    suggest.add_argument(
+        "--schema", type=Path, metavar="FILE", help="label schema (default schemas/credibility.yaml)"
+    )
+    suggest.set_defaults(run=_cmd_suggest)
 
     import_labels = commands.add_parser(
         "import-labels",

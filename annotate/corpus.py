@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from annotate import safeyaml
 from annotate.errors import AnnotateError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -62,6 +63,9 @@ _DATE_PATTERNS = [
     ),
 ]
 _TITLE_MAX = 200
+# A paragraph this long is not a news paragraph but a file without blank lines
+# (or a hostile one); segmenting it would take seconds, so it is refused.
+MAX_PARAGRAPH = 100_000
 _HEADER_LINES_MAX = 6
 
 
@@ -150,7 +154,7 @@ def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, s
     raw = text[4 : 4 + end.start()]
     rest = text[4 + end.end() :]
     try:
-        meta = yaml.safe_load(raw) if raw.strip() else {}
+        meta = safeyaml.load(raw) if raw.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
@@ -278,6 +282,12 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
         raise AnnotateError(
             f"{where}: the article has no text to annotate; add paragraphs or remove the file"
         )
+    for number, paragraph in enumerate(paragraphs, 1):
+        if len(paragraph) > MAX_PARAGRAPH:
+            raise AnnotateError(
+                f"{where}: paragraph {number} is {len(paragraph):,} characters long (the limit is "
+                f"{MAX_PARAGRAPH:,}); separate its paragraphs with blank lines"
+            )
     return Article(article_id, path, tuple(paragraphs), meta, tuple(dropped))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from annotate import safeyaml
 from annotate.errors import AnnotateError
 
 _KEYS = re.compile(r"^[^,\s]+(?:\s*,\s*[^,\s]+)*$")
@@ -29,7 +30,7 @@ def load_keymap(path: Path | None, known_ids: set[str]) -> dict[str, str]:
             raise AnnotateError(f"{path}: no such keymap file; check --keymap or ANNOTATE_KEYMAP")
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safeyaml.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise AnnotateError(
             f"{path}: cannot read the keymap ({str(error).splitlines()[0]}); fix or remove it"

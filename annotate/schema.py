@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from rich.color import Color, ColorParseError
 
+from annotate import safeyaml
 from annotate.errors import AnnotateError
 
 NOT_A_CLAIM = "not_a_claim"
@@ -23,6 +24,7 @@ RESERVED_KEYS = frozenset(
         "J",
         "K",
         "x",
+        "a",
         "s",
         "n",
         "m",
@@ -113,8 +115,8 @@ def load_schema(path: Path) -> LabelSchema:
     except (OSError, UnicodeDecodeError) as error:
         raise AnnotateError(f"{where}: cannot read the schema ({error}); give a UTF-8 YAML file") from None
     try:
-        data: Any = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = safeyaml.load(text)
+        root = safeyaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

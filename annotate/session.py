@@ -8,17 +8,31 @@ in-memory state changes only after the log has it on disk.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
-from annotate.segment import Claim, default_claims, split_claim
+from annotate.segment import (
+    BackgroundSegmentation,
+    Claim,
+    cached_claims,
+    default_claims,
+    paragraph_claims,
+    split_claim,
+)
 from annotate.store import FORMAT_VERSION, Event, new_event_id, utc_timestamp
 
 Span = tuple[int, int]
 Append = Callable[[list[Event]], None]
+Suggested = dict[str, Any]
+"""What an assistant proposed for a claim, recorded on decisions as the optional `suggested` field."""
+
+# A long article seen for the first time opens with this many paragraphs
+# segmented (tens of milliseconds); the rest is segmented in the background.
+EAGER_PARAGRAPHS = 24
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ def span_event(
     source: str | None = None,
     note: str | None = None,
     segment: str | None = None,
+    suggested: Suggested | None = None,
 ) -> Event:
     """A new event about `claim` of `article` (DESIGN 4.3); label, source and note only for `label`."""
     event: Event = {
@@ -61,15 +76,25 @@ def span_event(
     }
     if segment:
         event["segment"] = segment
+    if suggested is not None:
+        event["suggested"] = dict(suggested)
     return event
 
 
-def claim_layout(article: Article, events: Iterable[Event]) -> list[Claim]:
-    """The article's claims after the merges and splits recorded in `events`."""
+def claim_layout(
+    article: Article, events: Iterable[Event], *, base: Sequence[Claim] | None = None
+) -> list[Claim]:
+    """The article's claims after the merges and splits recorded in `events`.
+
+    `base` is the segmentation to start from (default: `default_claims`); a
+    session still segmenting a long article passes the part it has.
+    """
     changes = [event for event in events if event.get("segment")]
+    if base is None:
+        base = default_claims(article)
     if not changes:
-        return default_claims(article)
-    spans = {(claim.start, claim.end) for claim in default_claims(article)}
+        return list(base)
+    spans = {(claim.start, claim.end) for claim in base}
     for event in changes:
         change = event.get("segment")
         if change == "added":
@@ -116,6 +141,20 @@ def article_progress(article: Article, events: Iterable[Event]) -> tuple[int, in
     return done, len(claims)
 
 
+def article_finished(article: Article, events: Iterable[Event]) -> bool:
+    """Whether every claim of the article is labelled, segmenting only when it must.
+
+    An article nobody has labelled yet is unfinished (every paragraph holds at
+    least one claim), so finding the first unfinished article of a folder never
+    segments a long article just to count its claims.
+    """
+    current, _ = split_stale(article, events)
+    if not any(event.get("label") is not None for event in current):
+        return False
+    done, total = article_progress(article, current)
+    return done == total
+
+
 def _is_done(event: Event | None) -> bool:
     return event is not None and event.get("label") is not None
 
@@ -130,18 +169,84 @@ class ArticleSession:
         annotator: str,
         events: Iterable[Event],
         append: Append,
+        *,
+        partial: Sequence[Claim] | None = None,
     ) -> None:
+        """`partial`: the claim candidates of the first paragraphs only, while the
+        rest is still being segmented; `add_segmented` brings in the others."""
         self.article = article
         self.schema = schema
         self.annotator = annotator
         self._append = append
         self.history, self.stale = split_stale(article, events)
-        self.claims: list[Claim] = claim_layout(article, self.history)
+        self.segmenting = partial is not None
+        self._base: list[Claim] = list(partial) if partial is not None else default_claims(article)
+        self.claims: list[Claim] = claim_layout(article, self.history, base=self._base)
         self._state = _fold_article(self.history)
+        self._done = 0
         self._paragraph_done = [0] * len(article.paragraphs)
         self._paragraph_total = [0] * len(article.paragraphs)
         self._paragraph_first = [0] * len(article.paragraphs)
+        self.background: BackgroundSegmentation | None = None
         self._recount()
+
+    @classmethod
+    def open(
+        cls,
+        article: Article,
+        schema: LabelSchema,
+        annotator: str,
+        events: Iterable[Event],
+        append: Append,
+    ) -> ArticleSession:
+        """A session that is ready at once, even on a long article never segmented before.
+
+        When no cache has the article's segmentation and the annotator has no
+        events for it (so work starts at the top), only the first paragraphs are
+        segmented now; `background` then holds the segmentation of the rest,
+        which the caller runs and feeds to `add_segmented`. Otherwise the whole
+        layout is there from the start.
+        """
+        events = list(events)
+        if (
+            len(article.paragraphs) > EAGER_PARAGRAPHS
+            and cached_claims(article) is None
+            and not split_stale(article, events)[0]
+        ):
+            first = paragraph_claims(article, 0, EAGER_PARAGRAPHS)
+            session = cls(article, schema, annotator, events, append, partial=first)
+            session.background = BackgroundSegmentation(article, EAGER_PARAGRAPHS, first)
+            return session
+        return cls(article, schema, annotator, events, append)
+
+    @property
+    def segmented_paragraphs(self) -> int:
+        """How many paragraphs, from the top, have their claims (all but while segmenting)."""
+        if not self.segmenting:
+            return len(self.article.paragraphs)
+        return self._base[-1].paragraph + 1 if self._base else 0
+
+    def add_segmented(self, claims: Sequence[Claim], complete: bool) -> None:
+        """Append the claim candidates of the next paragraphs, in order, as segmentation delivers them."""
+        self._base.extend(claims)
+        if any(event.get("segment") for event in self.history):
+            self.claims = claim_layout(self.article, self.history, base=self._base)
+            self._recount()
+        else:
+            state = self._state
+            for claim in claims:
+                index = len(self.claims)
+                self.claims.append(claim)
+                paragraph = claim.paragraph
+                if not self._paragraph_total[paragraph]:
+                    self._paragraph_first[paragraph] = index
+                self._paragraph_total[paragraph] += 1
+                if _is_done(state.get((claim.start, claim.end))):
+                    self._paragraph_done[paragraph] += 1
+                    self._done += 1
+        if complete:
+            self.segmenting = False
+            self.background = None
 
     # -- reading --------------------------------------------------------------
 
@@ -166,13 +271,17 @@ class ArticleSession:
     @property
     def progress(self) -> tuple[int, int]:
         """(claims labelled, claims)."""
-        return sum(self._paragraph_done), len(self.claims)
+        return self._done, len(self.claims)
 
     @property
     def done(self) -> bool:
-        """Whether every claim has a label."""
+        """Whether every claim has a label (never while the article is still being segmented)."""
         labelled, total = self.progress
-        return labelled == total
+        return labelled == total and not self.segmenting
+
+    def paragraph_range_progress(self, first: int, last: int) -> tuple[int, int]:
+        """(claims labelled, claims) over paragraphs `first` to `last` (exclusive)."""
+        return sum(self._paragraph_done[first:last]), sum(self._paragraph_total[first:last])
 
     def paragraph_progress(self, paragraph: int) -> tuple[int, int]:
         """(claims labelled, claims) in one paragraph."""
@@ -217,24 +326,45 @@ class ArticleSession:
 
     # -- changing -------------------------------------------------------------
 
-    def set_label(self, index: int, label: str) -> None:
-        """Give claim `index` a label from the schema, or not_a_claim."""
+    def set_label(
+        self, index: int, label: str, suggested: Suggested | None = None, source: str | None = None
+    ) -> None:
+        """Give claim `index` a label from the schema, or not_a_claim.
+
+        `suggested` (what the assistant proposed) is recorded with the decision;
+        `source`, when given, is set in the same event (accepting a suggestion).
+        """
         if label != NOT_A_CLAIM and label not in self.schema.names:
             raise AnnotateError(f"label {label!r} is not in schema {self.schema.ref}")
         current = self.claim_label(index)
-        self._commit([self._event(self.claims[index], "label", label, current.source, current.note)])
+        source = (source or "").strip() or current.source
+        self._commit(
+            [self._event(self.claims[index], "label", label, source, current.note, suggested=suggested)]
+        )
 
-    def set_source(self, index: int, source: str | None) -> None:
+    def set_source(self, index: int, source: str | None, suggested: Suggested | None = None) -> None:
         """Record who claim `index` is attributed to (None or blank removes it)."""
         current = self.claim_label(index)
         source = (source or "").strip() or None
-        self._commit([self._event(self.claims[index], "label", current.label, source, current.note)])
+        self._commit(
+            [
+                self._event(
+                    self.claims[index], "label", current.label, source, current.note, suggested=suggested
+                )
+            ]
+        )
 
-    def set_note(self, index: int, note: str | None) -> None:
+    def set_note(self, index: int, note: str | None, suggested: Suggested | None = None) -> None:
         """Record a free-text note on claim `index` (None or blank removes it)."""
         current = self.claim_label(index)
         note = (note or "").strip() or None
-        self._commit([self._event(self.claims[index], "label", current.label, current.source, note)])
+        self._commit(
+            [
+                self._event(
+                    self.claims[index], "label", current.label, current.source, note, suggested=suggested
+                )
+            ]
+        )
 
     def merge_with_next(self, index: int) -> int:
         """Merge claim `index` with the next claim of the same paragraph.
@@ -290,7 +420,9 @@ class ArticleSession:
             return None
         positions = actions[target]
         before = self.history[: positions[0]]
-        layout_before = {(claim.start, claim.end) for claim in claim_layout(self.article, before)}
+        layout_before = {
+            (claim.start, claim.end) for claim in claim_layout(self.article, before, base=self._base)
+        }
         state_before = _fold_article(before)
         layout_now = {(claim.start, claim.end) for claim in self.claims}
         restore: list[Event] = []
@@ -350,9 +482,10 @@ class ArticleSession:
         source: str | None = None,
         note: str | None = None,
         segment: str | None = None,
+        suggested: Suggested | None = None,
     ) -> Event:
         return span_event(
-            self.article, self.schema.ref, self.annotator, claim, op, label, source, note, segment
+            self.article, self.schema.ref, self.annotator, claim, op, label, source, note, segment, suggested
         )
 
     def _commit(self, events: list[Event]) -> None:
@@ -374,9 +507,11 @@ class ArticleSession:
             if not layout_changed:
                 # A label change moves one paragraph's count; no full recount
                 # on the per-keystroke path.
-                self._paragraph_done[event["paragraph"]] += _is_done(self._state.get(span)) - was_done
+                delta = _is_done(self._state.get(span)) - was_done
+                self._paragraph_done[event["paragraph"]] += delta
+                self._done += delta
         if layout_changed:
-            self.claims = claim_layout(self.article, self.history)
+            self.claims = claim_layout(self.article, self.history, base=self._base)
             self._recount()
 
     def _recount(self) -> None:
@@ -393,6 +528,7 @@ class ArticleSession:
         self._paragraph_done = done
         self._paragraph_total = total
         self._paragraph_first = first
+        self._done = sum(done)
 
 
 def known_sources(events: Iterable[Event]) -> list[str]:

@@ -128,34 +128,64 @@ def parse_lines(lines: Iterable[bytes], path: Path, result: ReadResult) -> None:
     for number, line in enumerate(lines, 1):
         try:
             record = loads(line)
-        except orjson.JSONDecodeError as error:
-            if not line.strip():
-                continue
-            # A crash mid-write leaves a prefix of a valid line: without its
-            # newline the parser runs out of data. Anything else is malformed.
-            torn = not line.endswith(b"\n") or _truncated(line)
-            message = "torn line (an interrupted write), skipped" if torn else f"malformed JSON ({error.msg})"
-            result.problems.append(LineProblem(path, number, message, torn))
+        except orjson.JSONDecodeError:
+            problem = line_problem(line, path, number)
+            if problem is not None:
+                result.problems.append(problem)
             continue
-        # Fast path for the common well-formed event; the full check below
-        # explains what is wrong with anything else.
+        # Fast path for the common well-formed event, exactly as strict as
+        # check_event (a list as article_id once got through and crashed every
+        # reader); line_problem explains what is wrong with anything else.
         if (
             type(record) is dict
             and record.keys() >= _REQUIRED_KEYS
+            and type(record["v"]) is int
             and record["v"] == FORMAT_VERSION
             and type(record["start"]) is int
             and type(record["end"]) is int
+            and 0 <= record["start"] <= record["end"]
+            and type(record["paragraph"]) is int
             and record["op"] in OPS
+            and type(record["id"]) is str
+            and type(record["ts"]) is str
+            and type(record["annotator"]) is str
+            and type(record["article_id"]) is str
+            and type(record["article_sha256"]) is str
+            and type(record["text"]) is str
+            and type(record["schema"]) is str
+            and (record.get("label") is None or type(record["label"]) is str)
+            and (record.get("source") is None or type(record["source"]) is str)
+            and (record.get("note") is None or type(record["note"]) is str)
         ):
             events.append(record)
             continue
-        reason = check_event(record)
-        if reason is None and record["v"] != FORMAT_VERSION:
-            reason = f"record version {record['v']} is not supported (this tool reads {FORMAT_VERSION})"
-        if reason:
-            result.problems.append(LineProblem(path, number, f"invalid event: {reason}"))
+        problem = line_problem(line, path, number)
+        if problem:
+            result.problems.append(problem)
         else:
             events.append(record)
+
+
+def line_problem(line: bytes, path: Path, number: int) -> LineProblem | None:
+    """What is wrong with one line of an event file: None for a valid event or a blank line.
+
+    The slow path of every reader: torn lines (a crash mid-write), malformed JSON
+    and invalid events get the same wording wherever they are found.
+    """
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        if not line.strip():
+            return None
+        # A crash mid-write leaves a prefix of a valid line: without its
+        # newline the parser runs out of data. Anything else is malformed.
+        torn = not line.endswith(b"\n") or _truncated(line)
+        message = "torn line (an interrupted write), skipped" if torn else f"malformed JSON ({error.msg})"
+        return LineProblem(path, number, message, torn)
+    reason = check_event(record)
+    if reason is None and record["v"] != FORMAT_VERSION:
+        reason = f"record version {record['v']} is not supported (this tool reads {FORMAT_VERSION})"
+    return LineProblem(path, number, f"invalid event: {reason}") if reason else None
 
 
 def _truncated(line: bytes) -> bool:

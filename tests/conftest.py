@@ -16,10 +16,11 @@ SEED_ID = "panjshir-2021-09-06"
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No user configuration or annotator name leaks into a test."""
+    """No user configuration, annotator name or segmentation cache leaks into a test."""
     monkeypatch.delenv("ANNOTATE_KEYMAP", raising=False)
     monkeypatch.delenv("ANNOTATE_ANNOTATOR", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""A real annotate process that labels in a loop, for the crash tests.
+"""A real annotate process that labels in a loop, for the crash and concurrency tests.
 
 Prints the id of each event as soon as the screen shows it saved, so the
 parent can kill -9 this process at any moment and check every reported event
-is on disk.
+is on disk. `python tests/crash_child.py ARTICLE ANNOTATIONS [ANNOTATOR [STOP_AFTER]]`:
+with STOP_AFTER, it quits normally after that many key presses.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from annotate.cli import make_app
 from annotate.tui.screens.annotate import AnnotateScreen
 
 
-async def main(article: Path, annotations: Path) -> None:
-    app = make_app([article], "crash", annotations)
-    keys = ["1", "2", "3", "u", "j", "x", "k", "u", "2"]
+async def main(article: Path, annotations: Path, annotator: str, stop_after: int | None) -> None:
+    app = make_app([article], annotator, annotations)
+    keys = ["1", "2", "3", "u", "j", "x", "k", "u", "2", "m", "u"]
     async with app.run_test(size=(100, 30)) as pilot:
         step = 0
-        while True:
+        while stop_after is None or step < stop_after:
             key = keys[step % len(keys)]
             step += 1
             before = len(app.events)
@@ -34,4 +35,12 @@ async def main(article: Path, annotations: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2])))
+    arguments = sys.argv[1:]
+    asyncio.run(
+        main(
+            Path(arguments[0]),
+            Path(arguments[1]),
+            arguments[2] if len(arguments) > 2 else "crash",
+            int(arguments[3]) if len(arguments) > 3 else None,
+        )
+    )

@@ -18,3 +18,7 @@ def test_annotate_screen_after_labels_80x24(snap_compare: Any, seed: Path, annot
 
 def test_help_screen_100x40(snap_compare: Any, seed: Path, annotations: Path) -> None:
     assert snap_compare(build([seed], annotations), press=["question_mark"], terminal_size=(100, 40))
+
+
+def test_annotate_screen_big_terminal_160x48(snap_compare: Any, seed: Path, annotations: Path) -> None:
+    assert snap_compare(build([seed], annotations), press=["1", "j", "2"], terminal_size=(160, 48))

@@ -40,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
             )
         parts.append(
             Content.from_markup(
-                "\n[b grey50]x  not_a_claim[/]\nA segment that states nothing checkable: a byline, a heading, "
+                "\n[b #808080]x  not_a_claim[/]\nA segment that states nothing checkable: a byline, a heading, "
                 "a question, boilerplate.\n"
             )
         )

@@ -17,7 +17,10 @@ from annotate.text import printable
 class SourceModal(ModalScreen[str | None]):
     """Type a source or pick a suggestion; `enter` saves, `escape` cancels.
 
-    Returns the source text (empty to remove it), or None when cancelled.
+    With no source yet, the text box starts with the assistant's suggested
+    source, selected: `enter` accepts it, typing replaces it. The suggestion is
+    also first in the list. Returns the source text (empty to remove it), or
+    None when cancelled.
     """
 
     CSS_PATH = "modal.tcss"
@@ -26,34 +29,46 @@ class SourceModal(ModalScreen[str | None]):
         Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions"),
     ]
 
-    def __init__(self, claim_text: str, current: str | None, suggestions: list[str]) -> None:
+    def __init__(
+        self, claim_text: str, current: str | None, suggestions: list[str], suggested: str | None = None
+    ) -> None:
         super().__init__()
         self.claim_text = claim_text
         self.current = current
-        self.suggestions = suggestions
+        self.suggested = suggested
+        self.suggestions = ([suggested] if suggested else []) + [s for s in suggestions if s != suggested]
         self._matches: list[str] = []
 
     def compose(self) -> ComposeResult:
         """Claim, input, suggestion list."""
         with Vertical(classes="dialog"):
             yield Static(Content("Source of: ") + Content(printable(self.claim_text)), classes="claim")
+            prefilled = not self.current and bool(self.suggested)
             yield Input(
-                value=self.current or "",
+                value=self.current or self.suggested or "",
                 placeholder="who the claim is attributed to (enter saves, blank removes)",
                 id="source-input",
-                select_on_focus=False,
+                select_on_focus=prefilled,
             )
             yield OptionList(*self._options(""), id="suggestions")
-            yield Static(
-                Content("enter: save   ↓: pick a suggestion   escape: cancel"),
-                classes="hint",
-            )
+            hint = "enter: save   ↓: pick a suggestion   escape: cancel"
+            if prefilled:
+                hint = "enter: accept the suggestion · type: replace it · ↓: pick · escape: cancel"
+            yield Static(Content(hint), classes="hint")
 
     def _options(self, typed: str) -> list[Option]:
-        needle = typed.strip().lower()
+        # The pre-filled suggestion is not a filter: the list stays whole until the annotator types.
+        needle = "" if typed == (self.current or self.suggested or "") else typed.strip().lower()
         matches = [s for s in self.suggestions if needle in s.lower()] if needle else self.suggestions
         self._matches = matches[:50]
-        return [Option(Content(printable(s)), id=str(i)) for i, s in enumerate(self._matches)]
+        return [
+            Option(
+                Content(printable(s))
+                + (Content.styled("  suggested", "dim") if s == self.suggested else Content()),
+                id=str(i),
+            )
+            for i, s in enumerate(self._matches)
+        ]
 
     def on_mount(self) -> None:
         """Start in the text box."""

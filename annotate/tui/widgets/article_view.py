@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
+from annotate.attribution import attribution_for
 from annotate.schema import NOT_A_CLAIM
 from annotate.session import ArticleSession
 from annotate.text import printable
@@ -22,6 +23,9 @@ from annotate.text import printable
 GUTTER = 5
 CURRENT = Style(bgcolor="#3a3f58", bold=True)
 CURRENT_UNLABELLED = Style(bgcolor="#3a3f58", bold=True, underline=True)
+# Attribution cues and source phrases: marked, not shouted (they are suggestions).
+CUE_MARK = Style(italic=True)
+SOURCE_MARK = Style(italic=True, underline=True)
 
 
 @dataclass
@@ -72,6 +76,9 @@ class ArticleView(Widget, can_focus=True):
             if label is not None:
                 color = "grey50" if label == NOT_A_CLAIM else schema.color_of(label)
                 text.stylize(Style(color=color), claim.start - base, claim.end - base)
+        # Marks come from a per-paragraph cache, so only drawn paragraphs are analysed.
+        for start, end, kind in attribution_for(article).paragraph_marks(index):
+            text.stylize(SOURCE_MARK if kind == "source" else CUE_MARK, start - base, end - base)
         if current is not None:
             start, end = current
             labelled = any((c.start, c.end) == current and label for c, label in labels)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 from annotate.session import ArticleSession
@@ -11,6 +13,7 @@ from annotate.session import ArticleSession
 DONE = Style(color="#4caf50")
 PARTIAL = Style(color="#ffb300")
 TODO = Style(color="grey35")
+MARKER = Style(color="white", bold=True)
 
 
 class Outline(Widget):
@@ -28,36 +31,66 @@ class Outline(Widget):
         super().__init__(id=id)
         self.session = session
         self.current = 0
+        self._cells: list[tuple[int, int, str, Style]] = []
+        self._cells_key: tuple[object, ...] | None = None
 
     def show(self, session: ArticleSession, paragraph: int) -> None:
         """Mark `paragraph` as the current one."""
+        previous = self.current
+        same = session is self.session and self._cells_key is not None
         self.session = session
         self.current = paragraph
-        self.refresh()
-
-    def render(self) -> Text:
-        """Rows of cells, each standing for one or more paragraphs."""
         height = max(1, self.size.height)
-        count = len(self.session.article.paragraphs)
+        if same and self._cells_key == self._key(height):
+            # Only the marker moved: redraw its old and new rows, not the column.
+            width = self.size.width
+            rows = {self._row_of(previous), self._row_of(paragraph)}
+            self.refresh(*(Region(0, row, width, 1) for row in rows if row is not None))
+        else:
+            self.refresh()
+
+    def _key(self, height: int) -> tuple[object, ...]:
+        session = self.session
+        return (id(session), height, session.progress, len(session.history), len(session.claims))
+
+    def _row_of(self, paragraph: int) -> int | None:
+        for row, (first, last, _, _) in enumerate(self._cells):
+            if first <= paragraph < last:
+                return row
+        return None
+
+    def _rows(self, height: int) -> list[tuple[int, int, str, Style]]:
+        # Each row sums a slice of paragraphs; recomputed only when labels or
+        # the layout change, so moving claim by claim only moves the marker.
+        session = self.session
+        key = self._key(height)
+        if key == self._cells_key:
+            return self._cells
+        count = len(session.article.paragraphs)
         rows = min(height, count)
-        text = Text(no_wrap=True)
+        cells = []
         for row in range(rows):
             first = row * count // rows
             last = max(first + 1, (row + 1) * count // rows)
-            done = total = 0
-            for paragraph in range(first, last):
-                d, t = self.session.paragraph_progress(paragraph)
-                done += d
-                total += t
+            done, total = session.paragraph_range_progress(first, last)
             if total and done == total:
-                cell, style = "█", DONE
+                cells.append((first, last, "██", DONE))
             elif done:
-                cell, style = "▓", PARTIAL
+                cells.append((first, last, "▓▓", PARTIAL))
             else:
-                cell, style = "░", TODO
-            marker = "▶" if first <= self.current < last else " "
-            text.append(marker, Style(color="white", bold=True))
-            text.append(cell + cell, style)
-            if row < rows - 1:
-                text.append("\n")
-        return text
+                cells.append((first, last, "░░", TODO))
+        self._cells, self._cells_key = cells, key
+        return cells
+
+    def render_line(self, y: int) -> Strip:
+        """One row: the marker if the current paragraph is in it, and the row's cell.
+
+        Drawn with the line API: a rich `Text` of all rows costs milliseconds a
+        frame to convert, two segments per row cost microseconds.
+        """
+        cells = self._rows(max(1, self.size.height))
+        if y >= len(cells):
+            return Strip.blank(self.size.width)
+        first, last, cell, style = cells[y]
+        marker = "▶" if first <= self.current < last else " "
+        return Strip([Segment(marker, MARKER), Segment(cell, style)], 3)

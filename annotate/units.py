@@ -1,0 +1,743 @@
+"""Units across annotators: every claim span, each annotator's vote on it, and the final decision.
+
+A *unit* is a claim span `(article_id, start, end)` of an article. Each annotator's
+current state is the fold of their events (DESIGN 4.3: the last event per span
+wins, `clear` removes); their *vote* on a unit is the label, source and note of
+that state. `not_a_claim` is a label like any other.
+
+Matching rules
+--------------
+1. Exact: annotators agree on a unit when they labelled the same
+   `(article_id, start, end)`.
+2. Overlap: a span that no other annotator labelled exactly (one annotator merged
+   or split differently) joins the unit of another annotator's span in the same
+   article that overlaps it the most, provided the overlap covers at least half of
+   the shorter span and that annotator has no vote on that unit yet. Ties go to
+   the unit with more votes, then the earlier one; the longest unmatched spans are
+   placed first, so a merged span joins the best of its pieces. Such units are counted
+   (`UnitSet.overlap_units`) so a lead sees when boundaries, not labels, are the
+   disagreement; the vote keeps the annotator's own span (`Vote.start`, `Vote.end`).
+3. Stale events are excluded and counted. With the articles given, an event is
+   stale when its `article_sha256` differs from the article's or its `text` is not
+   the body at its span (the same rule as the annotate screen); events about
+   articles missing from the articles given are excluded and counted apart.
+   Without articles, an article whose events carry more than one body hash cannot
+   be resolved: its labels are left out, counted, and a note says to pass the corpus.
+4. Gold (adjudicated) events live in `gold/` beside the annotator files and are
+   never counted as an annotator; `load_gold` reads them and `UnitSet.gold` holds
+   the latest decision per span.
+
+API (for agreement, review, status and export)
+----------------------------------------------
+- `load_units(paths, articles=None, gold=None, skip_bad=False, progress=None) -> UnitSet`:
+  PATH... as given on the command line (annotator files or folders; `gold/`
+  subfolders are not annotators). `articles` maps article_id to `Article`.
+- `UnitSet.annotators`: sorted annotator names. `UnitSet.keys`: every unit with one
+  or more votes, sorted by article, start, end. `UnitSet.shared_keys()`: those with
+  two or more votes.
+- `UnitSet.unit(key) -> Unit` and `UnitSet.units(keys=None) -> Iterator[Unit]`:
+  `Unit` has `article_id`, `start`, `end`, `paragraph`, `text`, `article_sha256`,
+  `votes` (annotator -> `Vote(label, source, note, start, end)`), `gold`
+  (`GoldDecision` or None) and `overlap` (matched by overlap).
+- `final_decision(unit) -> Decision(label, source, method, tied)`: gold beats the
+  majority, which beats a single vote; `method` is `gold`, `majority`, `single` or
+  `tie` (then `label` is None and `tied` lists the tied labels).
+- `majority(votes)`, `vote_counts(votes)`, `verdict(unit)` (`unanimous`, `majority`,
+  `tie`, `single`) and `normalise_source(text)` for the rules above.
+
+- `GoldDecision(label, source, note, adjudicator, ts, votes)`; `gold_files(paths)` and
+  `load_gold(files)` if gold is needed apart from a UnitSet.
+- Bulk access without building `Unit`s (what agreement uses): spans get integer
+  ids in `UnitSet.uid_of` / `UnitSet.unit_keys`; `UnitSet.labels[a][uid]` is
+  annotator a's label code (an index into `UnitSet.label_names`) or None,
+  `UnitSet.sources[a][uid]` their source or None, `UnitSet.notes[a]` and
+  `UnitSet.spans[a]` sparse dicts by id; `UnitSet.order` lists the ids with
+  votes in key order, and `UnitSet.info[uid]` is (paragraph, text, article_sha256).
+
+For speed over a million events, the set is held column-wise like this and
+filled in one pass as the files are read; `Unit` objects are built only when
+asked for.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from annotate.corpus import Article
+from annotate.errors import AnnotateError
+from annotate.store import (
+    FORMAT_VERSION,
+    Event,
+    LineProblem,
+    SpanKey,
+    check_event,
+    event_files,
+    line_problem,
+)
+
+GOLD_FOLDER = "gold"
+
+
+class BadLines(AnnotateError):
+    """Malformed lines were found and --skip-bad was not given; `problems` lists every one."""
+
+    def __init__(self, message: str, problems: list[LineProblem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes read since the last call."""
+
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+
+
+def normalise_source(source: str) -> str:
+    """A source as compared across annotators: case folded, articles (a/an/the) dropped, spaces collapsed."""
+    return " ".join(_ARTICLES.sub(" ", source.casefold()).split())
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One annotator's current decision on a unit, and the span they labelled."""
+
+    label: str
+    source: str | None
+    note: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class GoldDecision:
+    """An adjudicated decision (DESIGN 4.4) with its evidence."""
+
+    label: str
+    source: str | None
+    note: str | None
+    adjudicator: str
+    ts: str
+    votes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A claim span with every annotator's vote on it."""
+
+    article_id: str
+    start: int
+    end: int
+    paragraph: int
+    text: str
+    article_sha256: str
+    votes: dict[str, Vote]
+    gold: GoldDecision | None = None
+    overlap: bool = False
+
+    @property
+    def key(self) -> SpanKey:
+        """The unit's identity."""
+        return (self.article_id, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The final label of a unit and how it was reached."""
+
+    label: str | None
+    source: str | None
+    method: str
+    tied: tuple[str, ...] = ()
+
+
+def vote_counts(votes: Mapping[str, Vote]) -> Counter[str]:
+    """How many annotators gave each label."""
+    return Counter(vote.label for vote in votes.values())
+
+
+def majority(votes: Mapping[str, Vote]) -> tuple[str | None, tuple[str, ...]]:
+    """(the label with the most votes, ()) or (None, the tied labels sorted)."""
+    counts = vote_counts(votes).most_common()
+    if not counts:
+        return None, ()
+    top = counts[0][1]
+    leaders = tuple(sorted(label for label, count in counts if count == top))
+    return (leaders[0], ()) if len(leaders) == 1 else (None, leaders)
+
+
+def verdict(unit: Unit) -> str:
+    """`single`, `unanimous`, `majority` or `tie` for the unit's votes."""
+    if len(unit.votes) < 2:
+        return "single"
+    label, _ = majority(unit.votes)
+    if label is None:
+        return "tie"
+    return "unanimous" if len(vote_counts(unit.votes)) == 1 else "majority"
+
+
+def majority_source(votes: Mapping[str, Vote], label: str) -> str | None:
+    """The source most of the annotators who gave `label` named (their first spelling), if any."""
+    spelled: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for name in sorted(votes):
+        vote = votes[name]
+        if vote.label == label and vote.source:
+            normal = normalise_source(vote.source)
+            spelled.setdefault(normal, vote.source)
+            counts[normal] += 1
+    if not counts:
+        return None
+    return spelled[counts.most_common(1)[0][0]]
+
+
+def final_decision(unit: Unit) -> Decision:
+    """Gold beats the majority beats a single vote; a tie is marked `tie` with no label."""
+    if unit.gold is not None:
+        return Decision(unit.gold.label, unit.gold.source, "gold")
+    if not unit.votes:
+        return Decision(None, None, "tie")
+    label, tied = majority(unit.votes)
+    if label is None:
+        return Decision(None, None, "tie", tied)
+    method = "single" if len(unit.votes) == 1 else "majority"
+    return Decision(label, majority_source(unit.votes, label), method)
+
+
+@dataclass
+class UnitSet:
+    """Every annotator's current votes, column-wise; see the module docstring.
+
+    Spans get integer ids (`uid_of`, `unit_keys`) as they are first seen; each
+    annotator's labels and sources are lists indexed by id (None where they have
+    no vote), so profiles and unions are list operations rather than millions of
+    dict lookups on tuples.
+    """
+
+    annotators: list[str] = field(default_factory=list)
+    label_names: list[str] = field(default_factory=list)
+    unit_keys: list[SpanKey] = field(default_factory=list)
+    uid_of: dict[SpanKey, int] = field(default_factory=dict)
+    info: list[tuple[int, str, str]] = field(default_factory=list)
+    """Per id: (paragraph, text, article_sha256)."""
+    labels: list[list[int | None]] = field(default_factory=list)
+    sources: list[list[str | None]] = field(default_factory=list)
+    notes: list[dict[int, str]] = field(default_factory=list)
+    spans: list[dict[int, tuple[int, int]]] = field(default_factory=list)
+    """Per annotator, the own span of each vote moved by overlap matching."""
+    order: list[int] = field(default_factory=list)
+    """Ids with one or more votes, sorted by (article_id, start, end)."""
+    overlap_uids: set[int] = field(default_factory=set)
+    gold: dict[SpanKey, GoldDecision] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    schema_ref: str | None = None
+    problems: list[LineProblem] = field(default_factory=list)
+    stale_events: int = 0
+    unknown_article_events: int = 0
+    unresolved_labels: int = 0
+    notes_for_report: list[str] = field(default_factory=list)
+    segments: dict[tuple[int, str], list[Event]] = field(default_factory=dict)
+    """Merge/split events (`segment` field) per (annotator index, article), for claim layouts."""
+
+    @property
+    def keys(self) -> list[SpanKey]:
+        """Every unit with one or more votes, sorted by article, start, end."""
+        return list(map(self.unit_keys.__getitem__, self.order))
+
+    @property
+    def overlap_units(self) -> int:
+        """How many units gained a vote by overlap matching."""
+        return len(self.overlap_uids)
+
+    @property
+    def overlap_keys(self) -> set[SpanKey]:
+        """The units that gained a vote by overlap matching."""
+        return {self.unit_keys[uid] for uid in self.overlap_uids}
+
+    def label_column(self, index: int, keys: Sequence[SpanKey] | None = None) -> list[int | None]:
+        """Annotator `index`'s label codes for `keys` (all units in order by default), None where absent."""
+        column = self.labels[index]
+        if keys is None:
+            return list(map(column.__getitem__, self.order))
+        return [column[self.uid_of[key]] for key in keys]
+
+    def code(self, index: int, key: SpanKey) -> int | None:
+        """Annotator `index`'s label code on a unit, or None."""
+        uid = self.uid_of.get(key)
+        return None if uid is None else self.labels[index][uid]
+
+    def vote_count(self, key: SpanKey) -> int:
+        """How many annotators voted on a unit."""
+        return sum(1 for index in range(len(self.annotators)) if self.code(index, key) is not None)
+
+    def shared_keys(self) -> list[SpanKey]:
+        """Units with two or more votes, in order."""
+        return [key for key in self.keys if self.vote_count(key) >= 2]
+
+    def voted_keys(self, index: int) -> list[SpanKey]:
+        """The units annotator `index` voted on, in order."""
+        column = self.labels[index]
+        return [self.unit_keys[uid] for uid in self.order if column[uid] is not None]
+
+    def vote(self, index: int, key: SpanKey) -> Vote | None:
+        """Annotator `index`'s vote on a unit."""
+        uid = self.uid_of.get(key)
+        if uid is None:
+            return None
+        code = self.labels[index][uid]
+        if code is None:
+            return None
+        start, end = self.spans[index].get(uid, (key[1], key[2]))
+        return Vote(self.label_names[code], self.sources[index][uid], self.notes[index].get(uid), start, end)
+
+    def unit(self, key: SpanKey) -> Unit:
+        """The unit at `key`, with its votes and gold decision."""
+        votes: dict[str, Vote] = {}
+        for index, name in enumerate(self.annotators):
+            vote = self.vote(index, key)
+            if vote is not None:
+                votes[name] = vote
+        uid = self.uid_of[key]
+        paragraph, text, sha = self.info[uid]
+        return Unit(
+            key[0], key[1], key[2], paragraph, text, sha, votes, self.gold.get(key), uid in self.overlap_uids
+        )
+
+    def units(self, keys: Iterable[SpanKey] | None = None) -> Iterator[Unit]:
+        """Units in order (all of them by default)."""
+        for key in self.keys if keys is None else keys:
+            yield self.unit(key)
+
+
+def gold_files(paths: Iterable[Path]) -> list[Path]:
+    """The gold files that belong with PATH...: `gold/*.jsonl` in each folder, or beside each file."""
+    found: list[Path] = []
+    for path in paths:
+        folder = (path if path.is_dir() else path.parent) / GOLD_FOLDER
+        if folder.is_dir():
+            for file in sorted(folder.glob("*.jsonl")):
+                if file.is_file() and file not in found:
+                    found.append(file)
+    return found
+
+
+def load_gold(
+    files: Iterable[Path], problems: list[LineProblem] | None = None
+) -> dict[SpanKey, GoldDecision]:
+    """The latest adjudicated decision per span across gold files (by time, then file order)."""
+    from annotate.store import read_events
+
+    events: list[Event] = []
+    for path in files:
+        result = read_events(path)
+        if problems is not None:
+            problems.extend(result.problems)
+        events.extend(result.events)
+    events.sort(key=lambda event: event["ts"])
+    decisions: dict[SpanKey, GoldDecision] = {}
+    for event in events:
+        key = (event["article_id"], event["start"], event["end"])
+        label = event.get("label")
+        if event["op"] == "clear" or label is None:
+            decisions.pop(key, None)
+            continue
+        votes = event.get("votes")
+        decisions[key] = GoldDecision(
+            label,
+            event.get("source"),
+            event.get("note"),
+            event["annotator"],
+            event["ts"],
+            dict(votes) if isinstance(votes, dict) else {},
+        )
+    return decisions
+
+
+_GROWTH = 4096
+
+
+class _Loader:
+    """One pass over the annotator files, folding each annotator's events into columns."""
+
+    def __init__(self, articles: Mapping[str, Article] | None) -> None:
+        self.articles = articles
+        self.units = UnitSet()
+        self.index: dict[str, int] = {}
+        self.codes: dict[str, int] = {}
+        self.interned: dict[str, str] = {}
+        self.article_ids: dict[str, str] = {}
+        self.body_hashes: dict[str, str] = {}
+        self.conflicted: set[str] = set()
+        self.schema_files: dict[str, list[Path]] = {}
+        self.capacity = 0
+
+    def annotator(self, name: str) -> int:
+        """The column of annotator `name`, created on first sight."""
+        found = self.index.get(name)
+        if found is None:
+            units = self.units
+            found = self.index[name] = len(units.annotators)
+            units.annotators.append(name)
+            units.labels.append([None] * self.capacity)
+            units.sources.append([None] * self.capacity)
+            units.notes.append({})
+            units.spans.append({})
+        return found
+
+    def grow(self) -> None:
+        """Room for more unit ids in every column (in steps, not per unit)."""
+        self.capacity += _GROWTH
+        for labels in self.units.labels:
+            labels.extend([None] * _GROWTH)
+        for sources in self.units.sources:
+            sources.extend([None] * _GROWTH)
+
+    def body_changed(self, article_id: str, sha: str) -> None:
+        """Without articles: remember each article's body hash, and articles that have two."""
+        known = self.body_hashes.setdefault(article_id, sha)
+        if known != sha:
+            self.conflicted.add(article_id)
+
+    def read(self, path: Path, progress: Progress | None) -> None:
+        """Fold one file into the columns (the hot loop: keep it lean)."""
+        units = self.units
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise AnnotateError(
+                f"{path}: cannot read ({error.strerror}); check the path and permissions"
+            ) from None
+        with handle:
+            lines: Iterable[bytes] = handle if progress is None else _reporting(handle, progress)
+            loads = orjson.loads
+            articles = self.articles
+            codes = self.codes
+            interned = self.interned
+            article_ids = self.article_ids
+            uid_of = units.uid_of
+            unit_keys = units.unit_keys
+            info = units.info
+            schema: str | None = None
+            name: str | None = None
+            last_article: str | None = None
+            last_sha: str | None = None
+            labels: list[int | None] = []
+            sources: list[str | None] = []
+            notes: dict[int, str] = {}
+            column = -1
+            for number, line in enumerate(lines, 1):
+                try:
+                    event = loads(line)
+                    article_id = event["article_id"]
+                    start = event["start"]
+                    end = event["end"]
+                    if (
+                        type(start) is not int
+                        or type(end) is not int
+                        or event["v"] != FORMAT_VERSION
+                        or not 0 <= start <= end
+                    ):
+                        raise ValueError
+                    # One copy of each article id: the span keys of later annotators then
+                    # compare by identity in uid_of (in a micro-benchmark: ~15% of the fold's own time).
+                    known_article = article_ids.get(article_id)
+                    if known_article is None:
+                        if type(article_id) is not str:
+                            raise ValueError
+                        known_article = article_ids[article_id] = article_id
+                    article_id = known_article
+                    if event["annotator"] != name:
+                        name = event["annotator"]
+                        if type(name) is not str:
+                            raise ValueError
+                        if event.get("adjudicated"):
+                            raise AnnotateError(
+                                f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
+                                f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
+                            )
+                        column = self.annotator(name)
+                        labels = units.labels[column]
+                        sources = units.sources[column]
+                        notes = units.notes[column]
+                    if event["schema"] != schema:
+                        schema = event["schema"]
+                        if type(schema) is not str:
+                            raise ValueError
+                        files = self.schema_files.setdefault(schema, [])
+                        if path not in files:
+                            files.append(path)
+                    sha = event["article_sha256"]
+                    if articles is not None:
+                        article = articles.get(article_id)
+                        if article is None:
+                            units.unknown_article_events += 1
+                            continue
+                        if sha != article.sha256 or article.body[start:end] != event["text"]:
+                            units.stale_events += 1
+                            continue
+                    elif article_id != last_article or sha != last_sha:
+                        # Events come in runs per article: check the hash table only when the run changes.
+                        self.body_changed(article_id, sha)
+                        last_article, last_sha = article_id, sha
+                    if "segment" in event:
+                        units.segments.setdefault((column, article_id), []).append(event)
+                    key = (article_id, start, end)
+                    uid = uid_of.get(key)
+                    if uid is None:
+                        paragraph = event["paragraph"]
+                        text = event["text"]
+                        if type(paragraph) is not int or type(text) is not str:
+                            raise ValueError
+                        uid = uid_of[key] = len(unit_keys)
+                        unit_keys.append(key)
+                        info.append((paragraph, text, sha))
+                        if uid == self.capacity:
+                            self.grow()
+                    op = event["op"]
+                    label = event.get("label")
+                    if op == "label" and label is not None:
+                        code = codes.get(label)
+                        if code is None:
+                            if type(label) is not str:
+                                raise ValueError
+                            code = codes[label] = len(units.label_names)
+                            units.label_names.append(label)
+                        labels[uid] = code
+                        source = event.get("source")
+                        if source is None:
+                            sources[uid] = None
+                        else:
+                            # One copy of each distinct source, however many votes name it;
+                            # only a new one needs its type checked.
+                            copy = interned.get(source)
+                            if copy is None:
+                                if type(source) is not str:
+                                    raise ValueError
+                                copy = interned[source] = source
+                            sources[uid] = copy
+                        note = event.get("note")
+                        if note is not None:
+                            if type(note) is not str:
+                                raise ValueError
+                            notes[uid] = note
+                        elif notes:
+                            notes.pop(uid, None)
+                    elif op == "label" or op == "clear":
+                        labels[uid] = None
+                        sources[uid] = None
+                        if notes:
+                            notes.pop(uid, None)
+                    else:
+                        raise ValueError
+                except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+                    problem = line_problem(line, path, number)
+                    if problem is None and line.strip():
+                        problem = LineProblem(path, number, _unusable(line))
+                    if problem is not None:
+                        units.problems.append(problem)
+
+    def sort_annotators(self) -> None:
+        """Put the annotator columns in name order, whatever order the files came in."""
+        units = self.units
+        order = sorted(range(len(units.annotators)), key=units.annotators.__getitem__)
+        if order == list(range(len(order))):
+            return
+        units.annotators = [units.annotators[i] for i in order]
+        units.labels = [units.labels[i] for i in order]
+        units.sources = [units.sources[i] for i in order]
+        units.notes = [units.notes[i] for i in order]
+        units.spans = [units.spans[i] for i in order]
+        position = {old: new for new, old in enumerate(order)}
+        units.segments = {
+            (position[column], article): events for (column, article), events in units.segments.items()
+        }
+
+    def finish(self) -> UnitSet:
+        """Trim the columns, resolve body-hash conflicts, match overlaps, order the units."""
+        units = self.units
+        size = len(units.unit_keys)
+        for labels in units.labels:
+            del labels[size:]
+        for sources in units.sources:
+            del sources[size:]
+        if self.conflicted:
+            dropped = 0
+            for uid, key in enumerate(units.unit_keys):
+                if key[0] in self.conflicted:
+                    for index in range(len(units.annotators)):
+                        dropped += units.labels[index][uid] is not None
+                        units.labels[index][uid] = None
+                        units.sources[index][uid] = None
+                        units.notes[index].pop(uid, None)
+            units.unresolved_labels = dropped
+            names = ", ".join(sorted(self.conflicted)[:5]) + (" ..." if len(self.conflicted) > 5 else "")
+            units.notes_for_report.append(
+                f"{len(self.conflicted)} articles ({names}) have events for more than one version of their "
+                f"body; their {dropped} labels were left out (pass --corpus DIR to keep those for the current body)"
+            )
+        self.sort_annotators()
+        # Ids are in first-seen order, which is nearly sorted already (annotators
+        # label an article from top to bottom): this sort is close to linear.
+        ordered = sorted(range(size), key=units.unit_keys.__getitem__)
+        _match_overlaps(units, ordered)
+        voted = [profile.count(None) < len(profile) for profile in zip(*units.labels, strict=True)]
+        units.order = [uid for uid in ordered if voted[uid]] if units.labels else []
+        if len(self.schema_files) == 1:
+            units.schema_ref = next(iter(self.schema_files))
+        return units
+
+
+def _unusable(line: bytes) -> str:
+    # line_problem found the event valid but the fast path could not use it
+    # (an unexpected type in a field it reads): say what check_event says.
+    try:
+        record: Any = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return "malformed JSON"
+    return f"invalid event: {check_event(record) or 'a field has an unexpected type'}"
+
+
+def _reporting(handle: IO[bytes], progress: Progress) -> Iterator[bytes]:
+    pending = 0
+    for line in handle:
+        pending += len(line)
+        if pending >= 1 << 20:
+            progress(pending)
+            pending = 0
+        yield line
+    progress(pending)
+
+
+def _match_overlaps(units: UnitSet, ordered: list[int]) -> None:
+    """Move each vote no other annotator shares exactly to the best-overlapping unit (module rule 2).
+
+    `ordered` is every id sorted by key, so each article's spans are one run of it.
+    """
+    annotators = len(units.annotators)
+    if annotators < 2:
+        return
+    keys = units.unit_keys
+    orphans: dict[str, list[int]] = defaultdict(list)
+    for uid, profile in enumerate(zip(*units.labels, strict=True)):
+        if profile.count(None) == annotators - 1:
+            orphans[keys[uid][0]].append(uid)
+    if not orphans:
+        return
+    holders: dict[int, set[int]] = {}
+
+    def holders_of(uid: int) -> set[int]:
+        found = holders.get(uid)
+        if found is None:
+            found = holders[uid] = {i for i in range(annotators) if units.labels[i][uid] is not None}
+        return found
+
+    first_keys = [keys[uid] for uid in ordered]
+    for article_id in sorted(orphans):
+        # The article's run in `ordered`: from its first possible key to the next article's.
+        low = bisect.bisect_left(first_keys, (article_id,))
+        high = bisect.bisect_left(first_keys, (article_id + "\0",), low)
+        candidates = ordered[low:high]
+        starts = [keys[uid][1] for uid in candidates]
+        longest = max(keys[uid][2] - keys[uid][1] for uid in candidates)
+        # Longest first: a merged span joins the best of its pieces, not the other way round.
+        for orphan in sorted(orphans[article_id], key=lambda uid: (keys[uid][1] - keys[uid][2], keys[uid])):
+            owners = holders_of(orphan)
+            if len(owners) != 1:
+                continue  # another orphan has joined it: it is a unit now
+            (owner,) = owners
+            _, start, end = keys[orphan]
+            best: tuple[int, int, int] | None = None
+            target: int | None = None
+            for candidate in candidates[
+                bisect.bisect_left(starts, start - longest) : bisect.bisect_left(starts, end)
+            ]:
+                if candidate == orphan:
+                    continue
+                others = holders_of(candidate)
+                if not others or owner in others:
+                    continue
+                _, other_start, other_end = keys[candidate]
+                overlap = min(end, other_end) - max(start, other_start)
+                shorter = min(end - start, other_end - other_start)
+                if overlap <= 0 or overlap * 2 < shorter:
+                    continue
+                score = (overlap, len(others), -other_start)
+                if best is None or score > best:
+                    best, target = score, candidate
+            if target is None:
+                continue
+            labels, sources, notes = units.labels[owner], units.sources[owner], units.notes[owner]
+            labels[target], labels[orphan] = labels[orphan], None
+            sources[target], sources[orphan] = sources[orphan], None
+            if orphan in notes:
+                notes[target] = notes.pop(orphan)
+            units.spans[owner][target] = (start, end)
+            owners.discard(owner)
+            holders_of(target).add(owner)
+            units.overlap_uids.add(target)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for bulk work over many small objects.
+
+    Folding and counting keep a million small objects alive and make millions
+    more: the collector would rescan them over and over for nothing (they hold
+    no reference cycles). Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_units(
+    paths: Sequence[Path],
+    articles: Mapping[str, Article] | None = None,
+    gold: Sequence[Path] | None = None,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+) -> UnitSet:
+    """Read every annotator's events from PATH... into a UnitSet (one pass, folded as read).
+
+    Refuses (AnnotateError) files that mix schemas, naming them, and files with
+    malformed lines unless `skip_bad` (every bad line is in `UnitSet.problems`;
+    torn last lines are always only reported). `gold` defaults to the `gold/`
+    folders beside PATH...
+    """
+    files = event_files(paths)
+    loader = _Loader(articles)
+    loader.units.files = files
+    with gc_paused():
+        for path in files:
+            loader.read(path, progress)
+    units = loader.units
+    if len(loader.schema_files) > 1:
+        described = "; ".join(
+            f"{ref} in {', '.join(str(p) for p in files_)}"
+            for ref, files_ in sorted(loader.schema_files.items())
+        )
+        raise AnnotateError(
+            f"these files use different label schemas ({described}); compare files of one schema at a time"
+        )
+    errors = [problem for problem in units.problems if not problem.torn]
+    if errors and not skip_bad:
+        first = errors[0]
+        raise BadLines(
+            f"{len(errors)} malformed lines (first {first}); fix them, or pass --skip-bad to compute over the rest",
+            errors,
+        )
+    units.gold = load_gold(gold_files(paths) if gold is None else gold, units.problems)
+    return loader.finish()
