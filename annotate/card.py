@@ -6,15 +6,17 @@ event, never the time of the export.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from annotate import __version__
+from annotate.agreement import label_order
 from annotate.corpus import Article
-from annotate.schema import NOT_A_CLAIM, LabelSchema
+from annotate.schema import NOT_A_CLAIM
 
 if TYPE_CHECKING:
-    from annotate.export import ExportOptions, ExportSummary
+    from annotate.export import ExportPlan, ExportSummary
 
 RECORD_FIELDS = (
     ("id", "str", "`<article_id>:<start>-<end>`, unique"),
@@ -59,33 +61,33 @@ def _number(value: Any) -> str:
 
 
 def render_card(
-    options: ExportOptions,
+    plan: ExportPlan,
     summary: ExportSummary,
-    schema: LabelSchema,
     articles: Mapping[str, Article],
-    agreement: Mapping[str, Any] | None,
+    agreement: Mapping[str, Any],
     newest: str | None,
     annotators: Sequence[str],
 ) -> str:
-    """The card's Markdown text."""
+    """The card's Markdown text; `agreement` is `agreement.agreement_report` over the same units."""
+    options, schema = plan.options, plan.schema
     lines: list[str] = []
     add = lines.append
     name = options.out.name
     add(f"# Dataset card: {name}")
     add("")
-    add(
-        "Claims from news articles labelled for source credibility with "
-        f"[annotate](https://pypi.org/project/annotate/) {__version__}."
-    )
+    add(f"Claims from news articles labelled for source credibility with annotate {__version__}.")
     add("")
     add(f"- Labels as of: {newest or 'no events'} (the newest annotation event)")
     add(f"- Schema: `{schema.ref}`")
     add(f"- Format: `{options.fmt}`")
-    files = ", ".join(f"`{path.name}`" for path in summary.files if path.name != "DATASET.md")
+    files = ", ".join(f"`{path.name}`" for path in summary.files if path != plan.card)
     add(f"- Files: {files}")
     filters = [f"at least {options.min_annotators} annotator(s) per claim"]
     filters.append("`not_a_claim` included" if options.include_not_a_claim else "`not_a_claim` left out")
-    filters.append("ties included (label null)" if options.include_ties else "ties left out")
+    if options.fmt not in ("jsonl", "csv"):
+        filters.append("ties left out (a span needs a label)")
+    else:
+        filters.append("ties included (label null)" if options.include_ties else "ties left out")
     add(f"- Filters: {'; '.join(filters)}")
     if options.split:
         add(f"- Split: `{options.split}`, seed {options.seed or 0}, by article (no article is in two splits)")
@@ -95,11 +97,14 @@ def render_card(
     add("")
     add(f"{summary.records} records from {len(summary.article_records)} articles.")
     add("")
-    if summary.per_split:
-        add("| split | records |")
-        add("|---|---|")
-        for split, count in summary.per_split.items():
-            add(f"| {split} | {count} |")
+    if plan.splits:
+        add("| split | file | records | articles |")
+        add("|---|---|---|---|")
+        for part, target in zip(plan.splits, plan.targets, strict=True):
+            add(
+                f"| {part.name} | `{_cell(target.name)}` | {summary.per_split.get(part.name, 0)} "
+                f"| {summary.articles_per_split.get(part.name, 0)} |"
+            )
         add("")
     add("| left out | count |")
     add("|---|---|")
@@ -107,21 +112,21 @@ def render_card(
         add(f"| {reason} | {count} |")
     add(f"| events about articles missing from the corpus | {summary.missing_article_events} |")
     add(f"| stale events (made on an earlier article body) | {summary.stale_events} |")
-    add(f"| unreadable event lines | {len(summary.problems)} |")
+    add(f"| unreadable event lines | {summary.problems} |")
     add("")
 
     add("## Label distribution")
     add("")
-    splits = list(summary.labels_per_split)
+    splits = [part.name for part in plan.splits]
     header = "| label | records | share |" + "".join(f" {split} |" for split in splits)
     add(header)
     add("|---|---|---|" + "---|" * len(splits))
-    order = [*schema.names, NOT_A_CLAIM, "tie"]
-    for label in [*order, *sorted(set(summary.labels) - set(order))]:
-        if label not in summary.labels:
-            continue
+    decided = [label for label in summary.labels if label != "tie"]
+    for label in [*label_order(decided, schema.names), *(["tie"] if "tie" in summary.labels else [])]:
         count = summary.labels[label]
-        per = "".join(f" {summary.labels_per_split[split].get(label, 0)} |" for split in splits)
+        per = "".join(
+            f" {summary.labels_per_split.get(split, Counter()).get(label, 0)} |" for split in splits
+        )
         add(f"| {_cell(label)} | {count} | {_share(count, summary.records)} |{per}")
     add("")
     add("| decided by | records |")
@@ -132,34 +137,47 @@ def render_card(
 
     add("## Agreement")
     add("")
-    if agreement is None:
-        add("Not computed: this build has no agreement module.")
-    else:
-        add(f"Over {agreement.get('units', 0)} claims labelled by two or more annotators.")
+    add(
+        f"Before the export's filters, over the {agreement.get('units', 0)} claims labelled by two or more "
+        "annotators (the same figures as `annotate agreement --json`)."
+    )
+    add("")
+    add("| coefficient | value |")
+    add("|---|---|")
+    for key, title in (
+        ("krippendorff_alpha", "Krippendorff's alpha (nominal)"),
+        ("percent_agreement", "percent agreement"),
+        (
+            "fleiss_kappa",
+            f"Fleiss' kappa ({agreement.get('fleiss_units', 0)} claims every annotator labelled)",
+        ),
+    ):
+        add(f"| {title} | {_number(agreement.get(key))} |")
+    for pair, value in sorted((agreement.get("cohen_kappa") or {}).items()):
+        add(f"| Cohen's kappa {_cell(pair)} | {_number(value)} |")
+    for label, value in (agreement.get("per_label") or {}).items():
+        add(f"| specific agreement on {_cell(label)} | {_number(value)} |")
+    sources = agreement.get("source_agreement") or {}
+    if sources.get("units"):
+        add(
+            f"| source agreement, alpha ({sources['units']} claims with two or more sources named) "
+            f"| {_number(sources.get('krippendorff_alpha'))} |"
+        )
+    for note in agreement.get("notes") or []:
         add("")
-        add("| coefficient | value |")
-        add("|---|---|")
-        for key, title in (
-            ("krippendorff_alpha", "Krippendorff's alpha (nominal)"),
-            ("percent_agreement", "percent agreement"),
-            ("fleiss_kappa", "Fleiss' kappa (claims every annotator labelled)"),
-        ):
-            add(f"| {title} | {_number(agreement.get(key))} |")
-        for pair, value in sorted((agreement.get("cohen_kappa") or {}).items()):
-            add(f"| Cohen's kappa {_cell(pair)} | {_number(value)} |")
-        for label, value in sorted((agreement.get("per_label") or {}).items()):
-            add(f"| specific agreement on {_cell(label)} | {_number(value)} |")
-        for note in agreement.get("notes") or []:
-            add("")
-            add(f"Note: {_cell(note)}")
+        add(f"Note: {_cell(note)}")
     add("")
 
     add("## Annotators")
     add("")
-    add("| annotator | claims labelled in this export |")
-    add("|---|---|")
+    add("| annotator | claims labelled in this export | agreement with the others' majority |")
+    add("|---|---|---|")
+    per_annotator = agreement.get("per_annotator") or {}
     for annotator in annotators:
-        add(f"| {_cell(annotator)} | {summary.annotator_votes.get(annotator, 0)} |")
+        with_majority = (per_annotator.get(annotator) or {}).get("agreement_with_majority")
+        add(
+            f"| {_cell(annotator)} | {summary.annotator_votes.get(annotator, 0)} | {_number(with_majority)} |"
+        )
     add("")
 
     add("## Schema and guidelines")

@@ -328,7 +328,7 @@ def _cmd_import_labels(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from annotate.export import ExportOptions, run_export
+    from annotate.export import ExportOptions, export_dataset, plan_export
 
     options = ExportOptions(
         corpus=args.corpus,
@@ -345,7 +345,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
         label_studio_offsets=args.label_studio_offsets,
         skip_bad=args.skip_bad,
     )
-    summary = run_export(options, report=lambda line: print(line, file=sys.stderr))
+    # Everything that can be refused cheaply is refused before a million events are read.
+    plan = plan_export(options)
+    articles = load_corpus([args.corpus]) or {}
+    units = load_units_for_cli([args.annotations], articles, args.skip_bad)
+    summary = export_dataset(
+        plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
+    )
     left_out = sum(summary.excluded.values())
     print(
         f"exported {summary.records} record(s) ({left_out} left out by the filters) to "

@@ -1,28 +1,33 @@
 """`annotate export`: the labelled dataset (DESIGN 4.6), its card, and interchange files.
 
 One record per claim unit. Units, votes and the final decision come from
-`annotate.units` (gold beats majority beats a single vote; ties marked `tie`);
-this module filters them, shapes records, splits by article and writes files.
+`annotate.units` (gold beats majority beats a single vote; ties marked `tie`),
+the card's agreement figures from `annotate.agreement`; this module filters
+units, shapes records, splits by article and writes files.
 
 Every file is written to a hidden temporary file in the target folder, fsynced
 and renamed over the target (`os.replace`), so a reader sees the old file or
 the new one, never a partial one. The same input gives byte-identical output:
-records are sorted, keys are sorted, and nothing depends on the clock.
+units come in key order, record keys are sorted, and nothing depends on the clock.
+
+The export is one streaming pass over the units: each record is built, encoded
+and buffered, and no list of records is ever held.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
-import gc
 import io
 import os
 import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -31,42 +36,18 @@ import orjson
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
+from annotate.store import SpanKey, fsync_folder
+from annotate.units import Decision, Unit, UnitSet, Vote, final_decision, gc_paused, majority_source
 
 DATA_FORMATS = ("jsonl", "csv")
-FORMATS = (*DATA_FORMATS, "prodigy", "doccano", "label-studio")
+TASK_FORMATS = ("prodigy", "doccano", "label-studio")
+FORMATS = (*DATA_FORMATS, *TASK_FORMATS)
 SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "prodigy": ".jsonl", "doccano": ".jsonl", "label-studio": ".json"}
 CARD_NAME = "DATASET.md"
 ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "license")
 DECISIONS = ("gold", "majority", "single", "tie")
-# Record keys in sorted order: records are built in this order so the JSONL
-# has sorted keys without orjson sorting every record.
-RECORD_KEYS = tuple(
-    sorted(
-        (
-            "id",
-            "article_id",
-            "article_sha256",
-            *ARTICLE_FIELDS,
-            "paragraph",
-            "start",
-            "end",
-            "text",
-            "context",
-            "label",
-            "source",
-            "decision",
-            "adjudicator",
-            "tied_labels",
-            "annotators",
-            "votes",
-            "split",
-            "schema",
-        )
-    )
-)
-_SPLIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-# Columns of the CSV, in order; `votes` and `tied_labels` hold JSON.
-CSV_COLUMNS = (
+# Every record field, in the CSV's column order.
+FIELDS = (
     "id",
     "article_id",
     "article_sha256",
@@ -86,6 +67,15 @@ CSV_COLUMNS = (
     "split",
     "schema",
 )
+CSV_COLUMNS = FIELDS
+# The order of keys in a JSONL record. Records are built in this order, so the
+# JSONL has sorted keys without orjson sorting every record.
+RECORD_KEYS = tuple(sorted(FIELDS))
+_SPLIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_BATCH = 4096
+
+
+# -- splits ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -184,7 +174,8 @@ def atomic_output(target: Path) -> Iterator[IO[bytes]]:
     remove_stale_partials(target)
     partial = _partial_name(target, os.getpid())
     try:
-        handle = partial.open("wb")
+        # A large buffer: records are written one by one, each a fraction of a page.
+        handle = partial.open("wb", buffering=1 << 20)
     except OSError as error:
         raise AnnotateError(f"{target}: cannot write ({error.strerror}); check the folder") from None
     try:
@@ -196,40 +187,10 @@ def atomic_output(target: Path) -> Iterator[IO[bytes]]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Switch the cyclic garbage collector off for a block.
-
-    Export makes hundreds of thousands of short-lived records while the units
-    hold a million objects: each collection would rescan those for nothing
-    (records have no reference cycles).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# -- records --------------------------------------------------------------------
+# -- what was asked -------------------------------------------------------------
 
 
 @dataclass
@@ -251,6 +212,49 @@ class ExportOptions:
     skip_bad: bool = False
 
 
+@dataclass(frozen=True)
+class ExportPlan:
+    """Checked options: the schema, the splits and every file the export will write."""
+
+    options: ExportOptions
+    schema: LabelSchema
+    splits: tuple[Split, ...]
+    targets: tuple[Path, ...]
+    card: Path
+
+
+def plan_export(options: ExportOptions) -> ExportPlan:
+    """Check the options before any heavy work: format, split, output files, --force, schema."""
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+
+    if options.fmt not in FORMATS:
+        raise AnnotateError(f"unknown format {options.fmt!r}: use one of {', '.join(FORMATS)}")
+    if options.min_annotators < 1:
+        raise AnnotateError("--min-annotators must be 1 or more")
+    if options.seed is not None and options.split is None:
+        raise AnnotateError("--seed only applies with --split; add e.g. --split train=0.8,dev=0.1,test=0.1")
+    if options.label_studio_offsets not in ("code-points", "utf-16"):
+        raise AnnotateError("--label-studio-offsets must be code-points or utf-16")
+    splits = tuple(parse_split(options.split)) if options.split else ()
+    out = options.out
+    targets = tuple(split_path(out, part.name) for part in splits) if splits else (out,)
+    card = out.parent / CARD_NAME
+    if card in targets:
+        raise AnnotateError(f"--out {out}: that name is the dataset card's; choose another file name")
+    if not out.parent.is_dir():
+        raise AnnotateError(f"{out.parent}: no such folder for --out; create it first")
+    existing = [path for path in [*targets, card] if path.exists()]
+    if existing and not options.force:
+        raise AnnotateError(
+            f"{existing[0]} already exists; pass --force to replace it"
+            + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else "")
+        )
+    if not options.annotations.exists():
+        raise AnnotateError(f"{options.annotations}: no such annotation folder or file; check --annotations")
+    schema = load_schema(options.schema or DEFAULT_SCHEMA)
+    return ExportPlan(options, schema, splits, targets, card)
+
+
 @dataclass
 class ExportSummary:
     """What an export wrote and left out, for the CLI and the card."""
@@ -258,6 +262,7 @@ class ExportSummary:
     files: list[Path] = field(default_factory=list)
     records: int = 0
     per_split: dict[str, int] = field(default_factory=dict)
+    articles_per_split: Counter[str] = field(default_factory=Counter)
     labels: Counter[str] = field(default_factory=Counter)
     labels_per_split: dict[str, Counter[str]] = field(default_factory=dict)
     decisions: Counter[str] = field(default_factory=Counter)
@@ -266,97 +271,296 @@ class ExportSummary:
     article_records: Counter[str] = field(default_factory=Counter)
     missing_article_events: int = 0
     stale_events: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: int = 0
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase (corpus, units, records, agreement), for the benchmark."""
+    """Seconds per phase (records, agreement), for the benchmark."""
 
 
-def article_fields(article: Article) -> dict[str, Any]:
-    """An article's metadata as record fields: always the same keys, text or null."""
-    fields: dict[str, Any] = {"article_id": article.article_id, "article_sha256": article.sha256}
-    for key in ARTICLE_FIELDS:
-        value = article.meta.get(key)
-        fields[key] = None if value is None or value == "" else str(value)
-    return fields
+# -- decisions ------------------------------------------------------------------
 
 
-def make_record(
-    article: Article,
-    article_meta: dict[str, Any],
-    start: int,
-    end: int,
-    paragraph: int,
-    label: str | None,
-    source: str | None,
-    decision: str,
-    adjudicator: str | None,
-    tied: Sequence[str],
-    votes: Sequence[dict[str, Any]],
-    schema_ref: str,
-    split: str | None,
-) -> dict[str, Any]:
+class DecidedUnit(NamedTuple):
+    """A unit with its final decision, as export needs it."""
+
+    key: SpanKey
+    votes: list[dict[str, Any]]
+    """The record's `votes`: `annotator`, `end`, `label`, `source`, `start` (the span the
+    annotator drew), keys sorted, sorted by annotator."""
+    voters: tuple[str, ...]
+    """The annotators of `votes`, in the same order."""
+    label: str | None
+    source: str | None
+    method: str
+    tied: tuple[str, ...]
+    adjudicator: str | None
+    note: str | None
+    """The note that goes with the decided label: the adjudicator's or the single annotator's."""
+
+
+class _Profile(NamedTuple):
+    """The decision for one combination of label codes across the annotator columns."""
+
+    voters: tuple[tuple[int, str, str], ...]  # (column, annotator, label)
+    names: tuple[str, ...]
+    position: dict[int, int]  # column -> index in voters
+    decision: Decision
+    winners: tuple[int, ...]  # columns that gave the decided label
+    winners_sources: Callable[[Sequence[str | None]], tuple[str | None, ...]]
+
+
+def _decide_profile(profile: tuple[int | None, ...], names: Sequence[str], labels: Sequence[str]) -> _Profile:
+    voters = tuple((i, names[i], labels[code]) for i, code in enumerate(profile) if code is not None)
+    votes = {name: Vote(label, None, None, 0, 0) for _, name, label in voters}
+    decision = final_decision(Unit("", 0, 0, 0, "", "", votes))
+    winners = tuple(i for i, _, label in voters if label == decision.label)
+    position = {i: n for n, (i, _, _) in enumerate(voters)}
+    return _Profile(
+        voters, tuple(name for _, name, _ in voters), position, decision, winners, _picker(winners)
+    )
+
+
+def _picker(columns: tuple[int, ...]) -> Callable[[Sequence[str | None]], tuple[str | None, ...]]:
+    """A function taking those columns out of a row, always as a tuple (itemgetter of one index is not)."""
+    if len(columns) == 1:
+        (only,) = columns
+        return lambda row: (row[only],)
+    return itemgetter(*columns) if columns else lambda row: ()
+
+
+def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
+    """Every unit with votes, in key order, with `units.final_decision`'s decision.
+
+    This is the one place export reads the UnitSet's bulk columns (the access
+    units.py documents for agreement) instead of `UnitSet.units()`: building a
+    `Unit` of `Vote` objects per claim costs about 6 s for 200,000 claims, more
+    than the rest of the export. The rule is not copied: the label decision is
+    `final_decision` run once per distinct combination of labels (there are few),
+    the source `majority_source` once per distinct tuple of the winners' sources,
+    and gold units go through `final_decision(units.unit(key))` whole.
+    `test_fast_decisions_equal_final_decision` checks the result equals
+    `final_decision(unit)` on every unit.
+    """
+    names = units.annotators
+    label_names = units.label_names
+    order = units.order
+    unit_keys = units.unit_keys
+    gold = units.gold
+    notes = units.notes
+    label_columns = [units.label_column(index) for index in range(len(names))]
+    source_columns = [list(map(column.__getitem__, order)) for column in units.sources]
+    # Votes moved to a unit by overlap matching keep the annotator's own span.
+    moved = [(index, spans) for index, spans in enumerate(units.spans) if spans]
+    profiles: dict[tuple[int | None, ...], _Profile] = {}
+    sources_decided: dict[tuple[str, tuple[str | None, ...]], str | None] = {}
+    # tuple.__new__ builds the NamedTuple without its Python-level __new__
+    # (a tenth of the cost, for 200,000 units).
+    make = tuple.__new__
+    for uid, profile, sources in zip(
+        order, zip(*label_columns, strict=True), zip(*source_columns, strict=True), strict=True
+    ):
+        key = unit_keys[uid]
+        known = profiles.get(profile)
+        if known is None:
+            known = profiles[profile] = _decide_profile(profile, names, label_names)
+        _, start, end = key
+        votes = [
+            {"annotator": name, "end": end, "label": label, "source": sources[i], "start": start}
+            for i, name, label in known.voters
+        ]
+        for index, spans in moved:
+            own = spans.get(uid)
+            at = known.position.get(index)
+            if own is not None and at is not None:
+                votes[at]["start"], votes[at]["end"] = own
+        if gold and key in gold:
+            decision = final_decision(units.unit(key))
+            adjudicator = gold[key].adjudicator if decision.method == "gold" else None
+            note = gold[key].note if decision.method == "gold" else None
+            yield make(
+                DecidedUnit,
+                (
+                    key,
+                    votes,
+                    known.names,
+                    decision.label,
+                    decision.source,
+                    decision.method,
+                    decision.tied,
+                    adjudicator,
+                    note,
+                ),
+            )
+            continue
+        decision = known.decision
+        label = decision.label
+        source = None
+        if label is not None:
+            named = known.winners_sources(sources)
+            if any(named):
+                # majority_source depends only on the winners' sources, in annotator order.
+                cache_key = (label, named)
+                if cache_key in sources_decided:
+                    source = sources_decided[cache_key]
+                else:
+                    if len(sources_decided) > 65536:
+                        sources_decided.clear()
+                    winners = {names[i]: Vote(label, sources[i], None, 0, 0) for i in known.winners}
+                    source = sources_decided[cache_key] = majority_source(winners, label)
+        note = notes[known.voters[0][0]].get(uid) if decision.method == "single" else None
+        yield make(
+            DecidedUnit, (key, votes, known.names, label, source, decision.method, decision.tied, None, note)
+        )
+
+
+# -- records --------------------------------------------------------------------
+
+
+class ArticleFields(NamedTuple):
+    """What every record of one article shares."""
+
+    article: Article
+    meta: tuple[str | None, ...]
+    """The ARTICLE_FIELDS values, text or None."""
+    split: str | None
+
+
+def article_fields(article: Article, split: str | None = None) -> ArticleFields:
+    """An article's shared record fields: metadata always with the same keys, text or null."""
+    meta = tuple(
+        None if value is None or value == "" else str(value)
+        for value in (article.meta.get(key) for key in ARTICLE_FIELDS)
+    )
+    return ArticleFields(article, meta, split)
+
+
+def make_record(unit: DecidedUnit, shared: ArticleFields, schema_ref: str) -> dict[str, Any]:
     """One dataset record (DESIGN 4.6). Every record has the same keys and value types."""
-    # Keys in sorted order (RECORD_KEYS): orjson keeps insertion order, so
-    # the JSONL has sorted keys without sorting each record.
+    key, votes, _, label, source, method, tied, adjudicator, _ = unit
+    article, (title, outlet, author, date, url, license_), split = shared
+    article_id, start, end = key
+    paragraph = bisect.bisect_right(article.paragraph_starts, start) - 1
+    # Keys in sorted order (RECORD_KEYS); orjson keeps insertion order.
     return {
         "adjudicator": adjudicator,
         "annotators": len(votes),
-        "article_id": article_meta["article_id"],
-        "article_sha256": article_meta["article_sha256"],
-        "author": article_meta["author"],
+        "article_id": article_id,
+        "article_sha256": article.sha256,
+        "author": author,
         "context": article.paragraphs[paragraph],
-        "date": article_meta["date"],
-        "decision": decision,
+        "date": date,
+        "decision": method,
         "end": end,
-        "id": f"{article.article_id}:{start}-{end}",
+        "id": f"{article_id}:{start}-{end}",
         "label": label,
-        "license": article_meta["license"],
-        "outlet": article_meta["outlet"],
+        "license": license_,
+        "outlet": outlet,
         "paragraph": paragraph,
         "schema": schema_ref,
         "source": source,
         "split": split,
         "start": start,
         "text": article.body[start:end],
-        "tied_labels": list(tied),
-        "title": article_meta["title"],
-        "url": article_meta["url"],
-        "votes": list(votes),
+        "tied_labels": tied,
+        "title": title,
+        "url": url,
+        "votes": votes,
     }
 
 
-def encode_jsonl(record: dict[str, Any]) -> bytes:
-    """A record as one JSONL line (records and votes are built with their keys sorted)."""
-    return orjson.dumps(record) + b"\n"
+class RecordSink:
+    """Decided units to one output file, in the export's format."""
 
-
-class CsvWriter:
-    """Flat CSV: one column per field; `votes` and `tied_labels` as JSON text."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], schema_ref: str) -> None:
         self.handle = handle
+        self.schema_ref = schema_ref
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add one unit (units arrive in key order: by article, then span)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Write what is pending and finish the file."""
+
+
+class JsonlSink(RecordSink):
+    """One JSON object a line, keys sorted."""
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add one record."""
+        self.handle.write(
+            orjson.dumps(make_record(unit, shared, self.schema_ref), option=orjson.OPT_APPEND_NEWLINE)
+        )
+
+
+class CsvSink(RecordSink):
+    """Flat CSV: one column per field; `votes` and `tied_labels` as JSON text, null as an empty cell."""
+
+    def __init__(self, handle: IO[bytes], schema_ref: str) -> None:
+        super().__init__(handle, schema_ref)
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
         self.writer.writerow(CSV_COLUMNS)
 
-    def write(self, record: dict[str, Any]) -> None:
-        """Add one record."""
-        row = []
-        for column in CSV_COLUMNS:
-            value = record[column]
-            if column in ("votes", "tied_labels"):
-                value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-            row.append("" if value is None else value)
-        self.writer.writerow(row)
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add one row."""
+        record = make_record(unit, shared, self.schema_ref)
+        record["votes"] = orjson.dumps(record["votes"]).decode()
+        record["tied_labels"] = orjson.dumps(record["tied_labels"]).decode()
+        self.writer.writerow(["" if record[column] is None else record[column] for column in CSV_COLUMNS])
         if self.buffer.tell() > 1 << 20:
-            self.flush()
+            self.close()
 
-    def flush(self) -> None:
+    def close(self) -> None:
         """Write what is buffered."""
         self.handle.write(self.buffer.getvalue().encode("utf-8"))
         self.buffer.seek(0)
         self.buffer.truncate()
+
+
+class TaskSink(RecordSink):
+    """Prodigy, doccano or Label Studio tasks: one task per article with its decided spans."""
+
+    def __init__(self, handle: IO[bytes], schema_ref: str, fmt: str, offsets: str) -> None:
+        from annotate.interchange import TaskWriter
+
+        super().__init__(handle, schema_ref)
+        self.tasks = TaskWriter(fmt, handle, offsets)
+        self.article: Article | None = None
+        self.spans: list[Any] = []
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add the unit's span to its article's task."""
+        from annotate.interchange import TaskSpan
+
+        if unit.label is None:
+            raise ValueError("a tie has no label to put on a span")  # run_export leaves ties out
+        if shared.article is not self.article:
+            self._flush()
+            self.article = shared.article
+        _, start, end = unit.key
+        self.spans.append(TaskSpan(start, end, unit.label, unit.source, unit.note))
+
+    def _flush(self) -> None:
+        from annotate.interchange import Task
+
+        if self.article is not None and self.spans:
+            self.tasks.write(Task(self.article, tuple(self.spans)))
+        self.spans = []
+
+    def close(self) -> None:
+        """Write the last task and finish the file."""
+        self._flush()
+        self.tasks.close()
+
+
+def _sink(plan: ExportPlan, handle: IO[bytes]) -> RecordSink:
+    fmt, ref = plan.options.fmt, plan.schema.ref
+    if fmt == "jsonl":
+        return JsonlSink(handle, ref)
+    if fmt == "csv":
+        return CsvSink(handle, ref)
+    return TaskSink(handle, ref, fmt, plan.options.label_studio_offsets)
 
 
 # -- the export -----------------------------------------------------------------
@@ -385,51 +589,30 @@ def newest_event_time(files: Iterable[Path]) -> str | None:
     return newest
 
 
-def run_export(options: ExportOptions, report: Callable[[str], None] = lambda line: None) -> ExportSummary:
-    """Export the dataset as asked; returns what was written and left out."""
-    from annotate.corpus import discover
+def export_dataset(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    report: Callable[[str], None] = lambda line: None,
+) -> ExportSummary:
+    """Write the records of `units` (loaded with `articles`) and the card, as `plan` says."""
+    from annotate.agreement import agreement_report
+    from annotate.card import render_card
     from annotate.progress import progress
-    from annotate.schema import DEFAULT_SCHEMA, load_schema
-    from annotate.units import gold_files, load_units
+    from annotate.units import gold_files
 
-    if options.fmt not in FORMATS:
-        raise AnnotateError(f"unknown format {options.fmt!r}: use one of {', '.join(FORMATS)}")
-    if options.min_annotators < 1:
-        raise AnnotateError("--min-annotators must be 1 or more")
-    if options.seed is not None and options.split is None:
-        raise AnnotateError("--seed only applies with --split; add e.g. --split train=0.8,dev=0.1,test=0.1")
-    splits = parse_split(options.split) if options.split else None
-    out = options.out
-    targets = [split_path(out, part.name) for part in splits] if splits else [out]
-    card = out.parent / CARD_NAME
-    if not out.parent.is_dir():
-        raise AnnotateError(f"{out.parent}: no such folder for --out; create it first")
-    existing = [path for path in [*targets, card] if path.exists()]
-    if existing and not options.force:
-        raise AnnotateError(
-            f"{existing[0]} already exists; pass --force to replace it"
-            + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else "")
-        )
-    schema = load_schema(options.schema or DEFAULT_SCHEMA)
-    clock = time.perf_counter()
-    articles = {item.article_id: item.load() for item in discover([options.corpus])}
-    timings = {"corpus": time.perf_counter() - clock}
-    if not options.annotations.exists():
-        raise AnnotateError(f"{options.annotations}: no such annotation folder or file; check --annotations")
-    size = sum(path.stat().st_size for path in _event_files(options.annotations))
-    with progress(size, "reading", threshold=8 << 20) as tick:
-        units = load_units([options.annotations], articles, skip_bad=options.skip_bad, progress=tick)
+    options, schema = plan.options, plan.schema
     if units.schema_ref is not None and units.schema_ref != schema.ref:
         raise AnnotateError(
             f"{options.annotations}: events use schema {units.schema_ref!r} but the schema given is "
             f"{schema.ref!r}; pass the matching --schema"
         )
-    timings["units"] = time.perf_counter() - clock - timings["corpus"]
-    summary = ExportSummary(timings=timings)
-    summary.missing_article_events = units.unknown_article_events
-    summary.stale_events = units.stale_events
-    summary.problems = [str(problem) for problem in units.problems]
-    summary.notes = list(units.notes_for_report)
+    summary = ExportSummary(
+        missing_article_events=units.unknown_article_events,
+        stale_events=units.stale_events,
+        problems=len(units.problems),
+        notes=list(units.notes_for_report),
+    )
     if units.unknown_article_events:
         report(
             f"skipped {units.unknown_article_events} event(s) about articles missing from {options.corpus} "
@@ -437,260 +620,83 @@ def run_export(options: ExportOptions, report: Callable[[str], None] = lambda li
         )
     if units.stale_events:
         report(f"skipped {units.stale_events} stale event(s) made on an earlier version of an article body")
-    for line in summary.problems:
-        report(line)
     for line in summary.notes:
         report(line)
 
-    metas = {article_id: article_fields(article) for article_id, article in articles.items()}
+    clock = time.perf_counter()
     # Whole articles are shared out among the splits: every article with a
     # labelled unit, so the assignment does not depend on the filters.
-    assignment = assign_splits({key[0] for key in units.keys}, splits, options.seed or 0) if splits else {}
-    with paused_gc(), ExitStack() as stack:
-        sinks = {
-            target: RecordSink(options, stack.enter_context(atomic_output(target)), articles)
-            for target in targets
-        }
-        with progress(len(units.keys), "exporting") as tick:
-            labels = summary.labels
-            decisions = summary.decisions
-            article_records = summary.article_records
-            annotator_votes = summary.annotator_votes
-            excluded = summary.excluded
-            minimum = options.min_annotators
-            ref = schema.ref
+    assignment = (
+        assign_splits({units.unit_keys[uid][0] for uid in units.order}, plan.splits, options.seed or 0)
+        if plan.splits
+        else {}
+    )
+    interchange = options.fmt in TASK_FORMATS
+    tie_reason = (
+        f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
+    )
+    # One count per (article, label, decision, annotators) while streaming; the
+    # summary's counters are derived from it afterwards (one dict update a record).
+    tally: Counter[tuple[str, str | None, str, tuple[str, ...]]] = Counter()
+    with gc_paused(), ExitStack() as stack:
+        sinks = {target: _sink(plan, stack.enter_context(atomic_output(target))) for target in plan.targets}
+        excluded = summary.excluded
+        minimum = options.min_annotators
+        keep_ties = options.include_ties and not interchange
+        keep_not_a_claim = options.include_not_a_claim
+        current: str | None = None
+        shared = sink = None
+        with progress(len(units.order), "exporting") as tick:
             for done, unit in enumerate(decided_units(units), 1):
-                if not done % 4096:
-                    tick(4096)
-                method = unit.method
+                if not done % _BATCH:
+                    tick(_BATCH)
                 if len(unit.votes) < minimum:
                     excluded["fewer annotators than --min-annotators"] += 1
                     continue
-                if method == "tie" and not options.include_ties:
-                    excluded["ties (pass --include-ties)"] += 1
+                method = unit.method
+                if method == "tie" and not keep_ties:
+                    excluded[tie_reason] += 1
                     continue
-                if unit.label == NOT_A_CLAIM and not options.include_not_a_claim:
+                label = unit.label
+                if label == NOT_A_CLAIM and not keep_not_a_claim:
                     excluded["not_a_claim (pass --include-not-a-claim)"] += 1
                     continue
                 article_id = unit.key[0]
-                split = assignment[article_id] if splits else None
-                votes = [
-                    {"annotator": v[0], "end": v[5], "label": v[1], "source": v[2], "start": v[4]}
-                    for v in unit.votes
-                ]
-                record = make_record(
-                    articles[article_id],
-                    metas[article_id],
-                    unit.key[1],
-                    unit.key[2],
-                    unit.paragraph,
-                    unit.label,
-                    unit.source,
-                    method,
-                    unit.adjudicator,
-                    unit.tied,
-                    votes,
-                    ref,
-                    split,
-                )
-                sinks[split_path(out, split) if split else out].write(record, unit.note)
-                label = unit.label or "tie"
-                summary.records += 1
-                labels[label] += 1
-                decisions[method] += 1
-                article_records[article_id] += 1
-                for vote in unit.votes:
-                    annotator_votes[vote[0]] += 1
-                if split:
-                    summary.per_split[split] = summary.per_split.get(split, 0) + 1
-                    summary.labels_per_split.setdefault(split, Counter())[label] += 1
-        for sink in sinks.values():
-            sink.close()
-    summary.files.extend(targets)
-    timings["records"] = time.perf_counter() - clock - timings["corpus"] - timings["units"]
-    if splits:
-        for part in splits:
-            if not summary.per_split.get(part.name):
-                report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
-    with paused_gc():
-        agreement = _agreement(units, schema)
-    timings["agreement"] = time.perf_counter() - clock - sum(timings.values())
-    newest = newest_event_time([*_event_files(options.annotations), *gold_files([options.annotations])])
-    from annotate.card import render_card
-
-    text = render_card(options, summary, schema, articles, agreement, newest, units.annotators)
-    with atomic_output(card) as handle:
+                if article_id != current:
+                    current = article_id
+                    split = assignment.get(article_id)
+                    shared = article_fields(articles[article_id], split)
+                    sink = sinks[split_path(options.out, split) if split else options.out]
+                assert shared is not None and sink is not None
+                sink.write(unit, shared)
+                tally[article_id, label, method, unit.voters] += 1
+        for sink_ in sinks.values():
+            sink_.close()
+    for (article_id, label, method, voters), count in tally.items():
+        name = label or "tie"
+        summary.records += count
+        summary.labels[name] += count
+        summary.decisions[method] += count
+        summary.article_records[article_id] += count
+        for annotator in voters:
+            summary.annotator_votes[annotator] += count
+        split = assignment.get(article_id)
+        if split:
+            summary.per_split[split] = summary.per_split.get(split, 0) + count
+            summary.labels_per_split.setdefault(split, Counter())[name] += count
+    if assignment:
+        summary.articles_per_split.update(assignment[article_id] for article_id in summary.article_records)
+    summary.files.extend(plan.targets)
+    summary.timings["records"] = time.perf_counter() - clock
+    for part in plan.splits:
+        if not summary.per_split.get(part.name):
+            report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
+    clock = time.perf_counter()
+    agreement = agreement_report(units, schema.names)
+    summary.timings["agreement"] = time.perf_counter() - clock
+    newest = newest_event_time([*units.files, *gold_files([options.annotations])])
+    text = render_card(plan, summary, articles, agreement, newest, units.annotators)
+    with atomic_output(plan.card) as handle:
         handle.write(text.encode("utf-8"))
-    summary.files.append(card)
+    summary.files.append(plan.card)
     return summary
-
-
-class DecidedUnit(NamedTuple):
-    """A unit with its final decision, as export needs it."""
-
-    key: tuple[str, int, int]
-    paragraph: int
-    votes: list[tuple[str, str, str | None, str | None, int, int]]
-    """(annotator, label, source, note, start, end), sorted by annotator."""
-    label: str | None
-    source: str | None
-    method: str
-    tied: tuple[str, ...]
-    adjudicator: str | None
-    note: str | None
-    """The note that goes with the decided label: the adjudicator's or the single annotator's."""
-
-
-def decided_units(units: Any) -> Iterator[DecidedUnit]:
-    """Every unit of a UnitSet with `units.final_decision`'s decision, in key order.
-
-    `final_decision` decides from the multiset of labels (gold aside) and takes
-    the source with `majority_source` among the winners. Building a `Unit` with
-    `Vote` objects for each of 200,000 units costs more than the rest of the
-    export, so the label decision is computed by `final_decision` once per
-    distinct multiset of labels (there are few) and the source by
-    `majority_source` only where a winner named one. Gold units go through
-    `final_decision` whole. A test checks this equals `final_decision(unit)`.
-    """
-    from annotate.units import Unit, Vote, final_decision, majority_source
-
-    # UnitSet columns are lists indexed by unit id (`order` lists the ids in
-    # key order): per unit, list indexing rather than hashing span tuples.
-    columns = sorted(
-        zip(units.annotators, units.labels, units.sources, units.notes, units.spans, strict=True),
-        key=lambda column: column[0],
-    )
-    names = units.label_names
-    info = units.info
-    unit_keys = units.unit_keys
-    gold = units.gold
-    cache: dict[tuple[str, ...], Any] = {}
-    sources_cache: dict[tuple[str, tuple[str | None, ...]], str | None] = {}
-    for uid in units.order:
-        key = unit_keys[uid]
-        start, end = key[1], key[2]
-        votes = []
-        for annotator, labels, sources, notes, spans in columns:
-            code = labels[uid]
-            if code is not None:
-                own = spans.get(uid) if spans else None
-                votes.append(
-                    (
-                        annotator,
-                        names[code],
-                        sources[uid],
-                        notes.get(uid) if notes else None,
-                        own[0] if own else start,
-                        own[1] if own else end,
-                    )
-                )
-        paragraph = info[uid][0]
-        if key in gold:
-            decision = final_decision(units.unit(key))
-            adjudicator = gold[key].adjudicator if decision.method == "gold" else None
-            note = gold[key].note if decision.method == "gold" else None
-            yield DecidedUnit(
-                key,
-                paragraph,
-                votes,
-                decision.label,
-                decision.source,
-                decision.method,
-                decision.tied,
-                adjudicator,
-                note,
-            )
-            continue
-        profile = tuple(sorted(vote[1] for vote in votes))
-        base = cache.get(profile)
-        if base is None:
-            unsourced = {f"v{i:06d}": Vote(label, None, None, start, end) for i, label in enumerate(profile)}
-            base = cache[profile] = final_decision(Unit(key[0], start, end, paragraph, "", "", unsourced))
-        label = base.label
-        source = None
-        if label is not None:
-            named = tuple(vote[2] for vote in votes if vote[1] == label)
-            if any(named):
-                # majority_source depends only on the winners' sources in annotator order.
-                source_key = (label, named)
-                if source_key in sources_cache:
-                    source = sources_cache[source_key]
-                else:
-                    if len(sources_cache) > 65536:
-                        sources_cache.clear()
-                    source = sources_cache[source_key] = majority_source(
-                        {f"v{i:06d}": Vote(label, name, None, start, end) for i, name in enumerate(named)},
-                        label,
-                    )
-        note = votes[0][3] if base.method == "single" else None
-        yield DecidedUnit(key, paragraph, votes, label, source, base.method, base.tied, None, note)
-
-
-class RecordSink:
-    """Records to one output file, in the export's format."""
-
-    def __init__(self, options: ExportOptions, handle: IO[bytes], articles: dict[str, Article]) -> None:
-        from annotate.interchange import TaskWriter
-
-        self.fmt = options.fmt
-        self.handle = handle
-        self.articles = articles
-        self.buffer: list[bytes] = []
-        self.csv = CsvWriter(handle) if self.fmt == "csv" else None
-        self.tasks = (
-            TaskWriter(self.fmt, handle, options.label_studio_offsets)
-            if self.fmt not in DATA_FORMATS
-            else None
-        )
-        self.article_id: str | None = None
-        self.spans: list[Any] = []
-
-    def write(self, record: dict[str, Any], note: str | None) -> None:
-        """Add one record (records arrive sorted by article, then span)."""
-        if self.fmt == "jsonl":
-            self.buffer.append(encode_jsonl(record))
-            if len(self.buffer) >= 4096:
-                self.handle.write(b"".join(self.buffer))
-                self.buffer.clear()
-        elif self.csv is not None:
-            self.csv.write(record)
-        elif record["label"] is not None:  # a tie has no label to put on a span
-            from annotate.interchange import TaskSpan
-
-            if record["article_id"] != self.article_id:
-                self._flush_task()
-                self.article_id = record["article_id"]
-            self.spans.append(
-                TaskSpan(record["start"], record["end"], record["label"], record["source"], note)
-            )
-
-    def _flush_task(self) -> None:
-        from annotate.interchange import Task
-
-        if self.tasks is not None and self.article_id is not None and self.spans:
-            self.tasks.write(Task(self.articles[self.article_id], tuple(self.spans)))
-        self.spans = []
-
-    def close(self) -> None:
-        """Write what is pending and finish the file."""
-        if self.buffer:
-            self.handle.write(b"".join(self.buffer))
-            self.buffer.clear()
-        if self.csv is not None:
-            self.csv.flush()
-        if self.tasks is not None:
-            self._flush_task()
-            self.tasks.close()
-
-
-def _event_files(annotations: Path) -> list[Path]:
-    from annotate.store import event_files
-
-    return event_files([annotations])
-
-
-def _agreement(units: Any, schema: LabelSchema) -> dict[str, Any]:
-    """The agreement report (DESIGN 4.5) over the same units, from issue 3's agreement module."""
-    from annotate.agreement import agreement_report
-
-    return agreement_report(units, schema.names)
