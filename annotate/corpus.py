@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -291,8 +292,8 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
     return Article(article_id, path, tuple(paragraphs), meta, tuple(dropped))
 
 
-def load_article(path: Path, root: Path | None = None) -> Article:
-    """Read and parse one article file; `root` is the corpus folder for its id."""
+def load_article(path: Path, root: Path | None = None, article_id: str | None = None) -> Article:
+    """Read and parse one article file; `root` is the corpus folder for its id (or give `article_id`)."""
     where = str(path)
     try:
         data = path.read_bytes()
@@ -305,7 +306,7 @@ def load_article(path: Path, root: Path | None = None) -> Article:
     if not data.strip():
         raise AnnotateError(f"{where}: the article is empty; add text or remove the file")
     text = decode_article_bytes(data, where)
-    return parse_article(text, article_id_for(path, root or path.parent), path)
+    return parse_article(text, article_id or article_id_for(path, root or path.parent), path)
 
 
 @dataclass(frozen=True)
@@ -315,14 +316,16 @@ class ArticleFile:
     path: Path
     root: Path
 
-    @property
+    @cached_property
     def article_id(self) -> str:
         """The article id this file will have."""
+        # Cached: it resolves both paths (system calls), and a corpus of
+        # thousands of files asks for each id two or three times.
         return article_id_for(self.path, self.root)
 
     def load(self) -> Article:
         """Read and parse the article."""
-        return load_article(self.path, self.root)
+        return load_article(self.path, self.root, self.article_id)
 
 
 def _walk(folder: Path) -> Iterator[Path]:

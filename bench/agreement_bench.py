@@ -155,22 +155,25 @@ def interleaved(repeats: int, jobs: dict[str, Callable[[], None]]) -> dict[str, 
     return best
 
 
-def peak_mb(what: str, folder: Path) -> float:
-    """Peak resident memory in MB of a fresh process doing `what` ('floor' or 'agreement') on `folder`.
+def peak_mb(function: str, *args: Path) -> float:
+    """Peak resident memory in MB of a fresh process running `function` ("module:name") on `args`.
 
     Read from VmHWM in /proc (the new program's own high-water mark: ru_maxrss
     would include the pages of the large parent that forked it), else ru_maxrss.
     """
     code = (
-        "import resource, sys; sys.path.insert(0, sys.argv[3]);"
-        "from pathlib import Path; import bench.agreement_bench as b;"
-        "(b.parse_floor if sys.argv[1] == 'floor' else b.agreement_json)(Path(sys.argv[2]));"
+        "import importlib, resource, sys; sys.path.insert(0, sys.argv[1]);"
+        "from pathlib import Path; module, name = sys.argv[2].split(':');"
+        "getattr(importlib.import_module(module), name)(*map(Path, sys.argv[3:]));"
         "status = Path('/proc/self/status');"
         "hwm = [l.split()[1] for l in status.read_text().splitlines() if l.startswith('VmHWM')] if status.exists() else [];"
         "print(hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, what, str(folder), str(ROOT)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(ROOT), function, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return int(result.stdout.split()[-1]) / 1024  # kB on Linux
 
@@ -193,8 +196,8 @@ def measure(folder: Path, repeats: int) -> dict[str, float]:
         "cpu_vs_floor": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
         "stream_floor_s": round(best["stream_s"], 3),
         "vs_stream_floor": round(best["work_s"] / best["stream_s"], 2),
-        "peak_mb": round(peak_mb("agreement", folder), 1),
-        "floor_peak_mb": round(peak_mb("floor", folder), 1),
+        "peak_mb": round(peak_mb("bench.agreement_bench:agreement_json", folder), 1),
+        "floor_peak_mb": round(peak_mb("bench.agreement_bench:parse_floor", folder), 1),
     }
 
 

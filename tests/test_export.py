@@ -336,7 +336,7 @@ def test_interchange_round_trip_through_the_cli(project: Path, fmt: str) -> None
 def test_fast_decisions_equal_final_decision(tmp_path: Path) -> None:
     from annotate.export import decided_units
     from annotate.units import final_decision, load_units
-    from bench.export_input import generate
+    from tests.export_corpus import generate
 
     generate(tmp_path, articles=6, claims_per_article=40, annotators=4, seed=9)
     articles = {item.article_id: item.load() for item in discover([tmp_path / "corpus"])}

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.export_input import generate
 from tests.conftest import ROOT
+from tests.export_corpus import generate
 
 KILLS = int(os.environ.get("ANNOTATE_CRASH_KILLS", "6"))
 

@@ -1,4 +1,4 @@
-"""Generated corpora and annotation files for export crash tests and benchmarks."""
+"""Generated corpora and annotation files for the export tests (crash test, decision check)."""
 
 from __future__ import annotations
 
