@@ -316,6 +316,7 @@ def _cmd_import_labels(args: argparse.Namespace) -> int:
         target,
         skip_bad=args.skip_bad,
         report=lambda line: print(line, file=sys.stderr),
+        doccano_offsets=args.doccano_offsets,
     )
     skipped = f", {len(result.problems)} problem(s) skipped" if result.problems else ""
     trimmed = f", {result.trimmed} span(s) trimmed of spaces" if result.trimmed else ""
@@ -343,6 +344,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         seed=args.seed,
         schema=args.schema,
         label_studio_offsets=args.label_studio_offsets,
+        doccano_offsets=args.doccano_offsets,
         skip_bad=args.skip_bad,
     )
     # Everything that can be refused cheaply is refused before a million events are read.
@@ -514,6 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, default=Path("corpus"), metavar="DIR", help="corpus folder (default ./corpus)"
     )
     import_labels.add_argument(
+        "--doccano-offsets",
+        choices=["utf-16", "code-points"],
+        default="utf-16",
+        help="what a doccano file's offsets count: UTF-16 units (doccano 1.x, default) or code points",
+    )
+    import_labels.add_argument(
         "--skip-bad",
         action="store_true",
         help="import what can be mapped and skip (but still list) spans and tasks with problems",
@@ -575,6 +583,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["code-points", "utf-16"],
         default="code-points",
         help="Label Studio span offsets: code points (current releases, default) or UTF-16 units (old releases)",
+    )
+    export.add_argument(
+        "--doccano-offsets",
+        choices=["utf-16", "code-points"],
+        default="utf-16",
+        help="doccano span offsets: UTF-16 units (doccano 1.x, default) or code points (older doccano)",
     )
     export.add_argument(
         "--skip-bad",

@@ -209,6 +209,7 @@ class ExportOptions:
     seed: int | None = None
     schema: Path | None = None
     label_studio_offsets: str = "code-points"
+    doccano_offsets: str = "utf-16"
     skip_bad: bool = False
 
 
@@ -233,8 +234,12 @@ def plan_export(options: ExportOptions) -> ExportPlan:
         raise AnnotateError("--min-annotators must be 1 or more")
     if options.seed is not None and options.split is None:
         raise AnnotateError("--seed only applies with --split; add e.g. --split train=0.8,dev=0.1,test=0.1")
-    if options.label_studio_offsets not in ("code-points", "utf-16"):
-        raise AnnotateError("--label-studio-offsets must be code-points or utf-16")
+    for name, value in (
+        ("--label-studio-offsets", options.label_studio_offsets),
+        ("--doccano-offsets", options.doccano_offsets),
+    ):
+        if value not in ("code-points", "utf-16"):
+            raise AnnotateError(f"{name} must be code-points or utf-16")
     splits = tuple(parse_split(options.split)) if options.split else ()
     out = options.out
     targets = tuple(split_path(out, part.name) for part in splits) if splits else (out,)
@@ -560,7 +565,8 @@ def _sink(plan: ExportPlan, handle: IO[bytes]) -> RecordSink:
         return JsonlSink(handle, ref)
     if fmt == "csv":
         return CsvSink(handle, ref)
-    return TaskSink(handle, ref, fmt, plan.options.label_studio_offsets)
+    offsets = plan.options.doccano_offsets if fmt == "doccano" else plan.options.label_studio_offsets
+    return TaskSink(handle, ref, fmt, offsets)
 
 
 # -- the export -----------------------------------------------------------------

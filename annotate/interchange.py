@@ -13,9 +13,15 @@ tool's documented JSON format is written and read, with its offset convention:
   `db-out`.
 - **doccano** (sequence labelling JSONL): `{"text", "label": [[start, end,
   "LABEL"]]}` as in doccano's import examples; every other key becomes the
-  example's metadata and comes back on export. Offsets are code points (doccano
-  converts the browser's UTF-16 offsets since doccano PR #108). Source and note
-  go in a metadata key, `claim_sources`, matched back by exact span.
+  example's metadata and comes back on export. Offsets: doccano 1.x counts the
+  browser's UTF-16 code units (its annotator slices JavaScript strings;
+  doccano issue #2290 shows an emoji moving later spans by one), the default
+  here both ways; `--doccano-offsets code-points` is for files that count code
+  points (doccano before 1.0, after its PR #108, and scripts). doccano's JSONL
+  carries no span text to check offsets against, so the choice cannot be
+  guessed. Its project option "Count grapheme clusters as one character" is not
+  supported. Source and note go in a metadata key, `claim_sources`, matched back
+  by exact span.
 - **Label Studio** (JSON task list): `{"data": {"text", ...}, "annotations":
   [{"result": [{"id", "from_name", "to_name", "type": "labels", "value":
   {"start", "end", "text", "labels": [...]}}]}]}` as in Label Studio's "Task
@@ -23,11 +29,11 @@ tool's documented JSON format is written and read, with its offset convention:
   `TextArea` results (`type: "textarea"`, `value.text: [..]`, same `id` as the
   region), as the TextArea tag's `perRegion` option stores them. Offsets: the
   Text tag's `value.start`/`value.end` count code points in current Label Studio
-  (its editor test "NER - Emoji - Text" expects code points for text after an
-  emoji); releases before the fix (label-studio issue #1347) counted the
-  browser's UTF-16 code units. `--label-studio-offsets utf-16` writes the old
-  convention; on import, a region whose `value.text` only matches when read as
-  UTF-16 is converted.
+  (label-studio PR #1559, merged as label-studio-frontend PR #308: "Store code
+  points instead of js length"); older releases counted the browser's UTF-16
+  code units (label-studio issue #1347: a span after an emoji one too far).
+  `--label-studio-offsets utf-16` writes the old convention; on import, a region
+  whose `value.text` only matches when read as UTF-16 is converted.
 
 Importing turns tasks back into events of a named annotator (`import_labels`).
 Nothing is dropped silently: every span or task that cannot be mapped is a
@@ -41,6 +47,7 @@ import bisect
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,11 +57,13 @@ from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.segment import Claim
-from annotate.session import claim_layout, span_event, split_stale
+from annotate.session import claim_layout, fold_article, span_event, split_stale
 from annotate.store import Event
 
 FORMATS = ("prodigy", "doccano", "label-studio")
 OFFSET_UNITS = ("code-points", "utf-16")
+# What each tool counts by default (module docstring); Prodigy always counts code points.
+DEFAULT_OFFSETS = {"prodigy": "code-points", "doccano": "utf-16", "label-studio": "code-points"}
 # Names used in the Label Studio labeling config this tool writes and reads.
 LS_TEXT = "text"
 LS_LABELS = "label"
@@ -151,16 +160,24 @@ def prodigy_record(task: Task) -> dict[str, Any]:
     }
 
 
-def doccano_record(task: Task) -> dict[str, Any]:
+def _offsets_in(body: str, offsets: str) -> Callable[[int], int]:
+    """Code point offset -> the tool's offset (`offsets`: code-points or utf-16) in `body`."""
+    if offsets == "utf-16":
+        return Utf16Index(body).to_units
+    return lambda index: index
+
+
+def doccano_record(task: Task, offsets: str = "utf-16") -> dict[str, Any]:
     """A doccano sequence-labelling example for one article; metadata as top-level keys."""
+    at = _offsets_in(task.article.body, offsets)
     record: dict[str, Any] = {
         "text": task.article.body,
-        "label": [[span.start, span.end, span.label] for span in task.spans],
+        "label": [[at(span.start), at(span.end), span.label] for span in task.spans],
         **task_meta(task.article),
         **task.meta,
     }
     details = [
-        {"start": span.start, "end": span.end, "source": span.source, "note": span.note}
+        {"start": at(span.start), "end": at(span.end), "source": span.source, "note": span.note}
         for span in task.spans
         if span.source or span.note
     ]
@@ -172,12 +189,10 @@ def doccano_record(task: Task) -> dict[str, Any]:
 def label_studio_record(task: Task, offsets: str = "code-points") -> dict[str, Any]:
     """A Label Studio task with one annotation holding the spans as `labels` regions."""
     body = task.article.body
-    index = Utf16Index(body) if offsets == "utf-16" else None
+    at = _offsets_in(body, offsets)
     result: list[dict[str, Any]] = []
     for number, span in enumerate(task.spans):
-        start, end = (
-            (index.to_units(span.start), index.to_units(span.end)) if index else (span.start, span.end)
-        )
+        start, end = at(span.start), at(span.end)
         region = f"c{number}"
         base = {"start": start, "end": end}
         result.append(
@@ -226,14 +241,18 @@ def label_studio_config(schema: LabelSchema, labels: Sequence[str]) -> str:
 
 
 class TaskWriter:
-    """Write tasks one at a time in format `fmt` (Label Studio's JSON list is streamed too)."""
+    """Write tasks one at a time in format `fmt` (Label Studio's JSON list is streamed too).
 
-    def __init__(self, fmt: str, handle: IO[bytes], offsets: str = "code-points") -> None:
+    `offsets` (code-points or utf-16) applies to doccano and Label Studio; each
+    tool's own convention by default.
+    """
+
+    def __init__(self, fmt: str, handle: IO[bytes], offsets: str | None = None) -> None:
         if fmt not in FORMATS:
             raise AnnotateError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
         self.fmt = fmt
         self.handle = handle
-        self.offsets = offsets
+        self.offsets = offsets or DEFAULT_OFFSETS[fmt]
         self.count = 0
 
     def write(self, task: Task) -> None:
@@ -241,9 +260,10 @@ class TaskWriter:
         if self.fmt == "label-studio":
             self.handle.write(b"[\n" if self.count == 0 else b",\n")
             self.handle.write(_dumps(label_studio_record(task, self.offsets)))
+        elif self.fmt == "doccano":
+            self.handle.write(_dumps(doccano_record(task, self.offsets)) + b"\n")
         else:
-            encode = prodigy_record if self.fmt == "prodigy" else doccano_record
-            self.handle.write(_dumps(encode(task)) + b"\n")
+            self.handle.write(_dumps(prodigy_record(task)) + b"\n")
         self.count += 1
 
     def close(self) -> None:
@@ -252,7 +272,7 @@ class TaskWriter:
             self.handle.write(b"\n]\n" if self.count else b"[]\n")
 
 
-def write_tasks(tasks: Iterable[Task], fmt: str, handle: IO[bytes], offsets: str = "code-points") -> int:
+def write_tasks(tasks: Iterable[Task], fmt: str, handle: IO[bytes], offsets: str | None = None) -> int:
     """Write tasks to `handle` in format `fmt`; returns how many were written."""
     writer = TaskWriter(fmt, handle, offsets)
     for task in tasks:
@@ -274,8 +294,8 @@ class RawSpan:
     text: Any = None
     source: str | None = None
     note: str | None = None
-    # Label Studio: offsets may be UTF-16 units (older releases).
-    maybe_utf16: bool = False
+    units: str = "code-points"
+    """code-points, utf-16, or "either" (Label Studio: code points unless only UTF-16 units match `text`)."""
 
 
 @dataclass
@@ -400,7 +420,7 @@ def _prodigy_task(where: str, record: Any) -> RawTask | None:
     return task
 
 
-def _doccano_task(where: str, record: Any) -> RawTask | None:
+def _doccano_task(where: str, record: Any, units: str = "utf-16") -> RawTask | None:
     if not isinstance(record, dict):
         return RawTask(where, None, None, [], problems=[f"{where}: not a JSON object"])
     meta = _object(record.get("meta"))
@@ -436,6 +456,7 @@ def _doccano_task(where: str, record: Any) -> RawTask | None:
                 None,
                 _text_or_none(detail.get("source")),
                 _text_or_none(detail.get("note")),
+                units=units,
             )
         )
     return task
@@ -494,7 +515,7 @@ def _label_studio_task(where: str, record: Any) -> RawTask | None:
                     )
                     continue
                 span = RawSpan(
-                    value.get("start"), value.get("end"), labels[0], value.get("text"), maybe_utf16=True
+                    value.get("start"), value.get("end"), labels[0], value.get("text"), units="either"
                 )
                 task.spans.append(span)
                 regions[str(item.get("id"))] = span
@@ -525,10 +546,16 @@ def _label_studio_task(where: str, record: Any) -> RawTask | None:
     return task
 
 
-def read_tasks(path: Path, fmt: str) -> Iterator[RawTask]:
-    """The tasks of a Prodigy, doccano or Label Studio file, in file order."""
+def read_tasks(path: Path, fmt: str, doccano_offsets: str = "utf-16") -> Iterator[RawTask]:
+    """The tasks of a Prodigy, doccano or Label Studio file, in file order.
+
+    `doccano_offsets` says what a doccano file counts (code-points or utf-16);
+    Label Studio regions are checked against their text, Prodigy counts code points.
+    """
     if fmt not in FORMATS:
         raise AnnotateError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if doccano_offsets not in OFFSET_UNITS:
+        raise AnnotateError(f"unknown offsets {doccano_offsets!r}: use one of {', '.join(OFFSET_UNITS)}")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -540,7 +567,7 @@ def read_tasks(path: Path, fmt: str) -> Iterator[RawTask]:
         parse: Callable[[str, Any], RawTask | None] = _label_studio_task
     else:
         items = _jsonl(path, data)
-        parse = _prodigy_task if fmt == "prodigy" else _doccano_task
+        parse = _prodigy_task if fmt == "prodigy" else partial(_doccano_task, units=doccano_offsets)
     for where, record in items:
         if isinstance(record, _Malformed):
             yield RawTask(where, None, None, [], problems=[f"{where}: {record.message}"])
@@ -692,16 +719,19 @@ def _check_span(
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
         result.problems.append(f"{where}: span start/end {start!r}-{end!r} are not whole numbers")
         return None
-    if not 0 <= start < end <= len(text) and not raw.maybe_utf16:
-        result.problems.append(f"{where}: span {start}-{end} is outside the text (length {len(text)})")
-        return None
-    if raw.maybe_utf16:
+    if raw.units == "either":
         converted = _label_studio_offsets(text, start, end, raw.text)
-        if isinstance(converted, str):
-            result.problems.append(f"{where}: span {start}-{end}: {converted}")
-            return None
-        start, end = converted
-    elif isinstance(raw.text, str) and text[start:end] != raw.text:
+    elif raw.units == "utf-16":
+        converted = _from_utf16(text, start, end)
+    elif 0 <= start < end <= len(text):
+        converted = start, end
+    else:
+        converted = f"is outside the text (length {len(text)})"
+    if isinstance(converted, str):
+        result.problems.append(f"{where}: span {start}-{end} {converted}")
+        return None
+    start, end = converted
+    if raw.units != "either" and isinstance(raw.text, str) and text[start:end] != raw.text:
         result.problems.append(
             f"{where}: span {start}-{end} has text {raw.text!r} but the task text there is {text[start:end]!r}"
         )
@@ -710,7 +740,7 @@ def _check_span(
     if not isinstance(label, str) or label == "" or not schema.allows(label):
         known = ", ".join([*schema.names, NOT_A_CLAIM])
         result.problems.append(
-            f"{where}: unknown label {label!r} at {start}-{end}; schema {schema.ref} has {known} "
+            f"{where}: unknown label {label!r} at {raw.start}-{raw.end}; schema {schema.ref} has {known} "
             "(rename it in the file or pass --schema)"
         )
         return None
@@ -727,10 +757,31 @@ def _check_span(
     body_start, body_end = start + placed.shift, end + placed.shift
     if "\n\n" in placed.article.body[body_start:body_end]:
         result.problems.append(
-            f"{where}: span {start}-{end} crosses a paragraph break; annotate claims stay within one paragraph"
+            f"{where}: span {raw.start}-{raw.end} crosses a paragraph break; annotate claims stay within one paragraph"
         )
         return None
     return TaskSpan(body_start, body_end, label, raw.source, raw.note)
+
+
+@lru_cache(maxsize=4)
+def _utf16_index(text: str) -> Utf16Index:
+    # One index per task text, however many spans the task has.
+    return Utf16Index(text)
+
+
+def _from_utf16(text: str, start: int, end: int) -> tuple[int, int] | str:
+    """Code point offsets of a span given in UTF-16 units, or why there are none."""
+    index = _utf16_index(text)
+    length = index.to_units(len(text))
+    if not 0 <= start < end <= length:
+        return f"is outside the text (length {length} UTF-16 units)"
+    cp_start, cp_end = index.to_code_points(start), index.to_code_points(end)
+    if cp_start is None or cp_end is None:
+        return (
+            "cuts an emoji or other character in two when read as UTF-16 units; if the file counts "
+            "code points, pass --doccano-offsets code-points"
+        )
+    return cp_start, cp_end
 
 
 def _label_studio_offsets(text: str, start: int, end: int, claimed: Any) -> tuple[int, int] | str:
@@ -739,16 +790,16 @@ def _label_studio_offsets(text: str, start: int, end: int, claimed: Any) -> tupl
     if not isinstance(claimed, str):
         if in_range:
             return start, end
-        return f"outside the text (length {len(text)})"
+        return f"is outside the text (length {len(text)})"
     if in_range and _same_text(text[start:end], claimed):
         return start, end
-    index = Utf16Index(text)
+    index = _utf16_index(text)
     if index.astral:
         cp_start, cp_end = index.to_code_points(start), index.to_code_points(end)
         if cp_start is not None and cp_end is not None and _same_text(text[cp_start:cp_end], claimed):
             return cp_start, cp_end
     found = text[start:end] if in_range else "(outside the text)"
-    return f"region text {claimed!r} does not match the task text there ({found!r}) in code points or UTF-16 units"
+    return f": region text {claimed!r} does not match the task text there ({found!r}) in code points or UTF-16 units"
 
 
 def _same_text(actual: str, claimed: str) -> bool:
@@ -767,13 +818,7 @@ def _article_events(
 ) -> list[Event]:
     current, _ = split_stale(article, existing)
     layout = {(claim.start, claim.end) for claim in claim_layout(article, current)}
-    state: dict[tuple[int, int], Event] = {}
-    for event in current:
-        key = (event["start"], event["end"])
-        if event["op"] == "clear":
-            state.pop(key, None)
-        else:
-            state[key] = event
+    state = fold_article(current)
     wanted = {(span.start, span.end) for span in spans}
     events: list[Event] = []
 
@@ -827,6 +872,7 @@ def import_file(
     log_file: Path,
     skip_bad: bool = False,
     report: Callable[[str], None] = lambda line: None,
+    doccano_offsets: str = "utf-16",
 ) -> ImportResult:
     """Import a tool's file as `annotator`'s events, appended to `log_file` under its lock.
 
@@ -837,7 +883,7 @@ def import_file(
     from annotate.store import EventLog
     from annotate.validate import check_events_against_schema
 
-    tasks = list(read_tasks(path, fmt))
+    tasks = list(read_tasks(path, fmt, doccano_offsets))
     with EventLog(log_file) as log:
         existing = log.read()
         if existing.errors:

@@ -104,7 +104,8 @@ def claim_layout(
     return [Claim(start, end, article.paragraph_of(start)) for start, end in sorted(spans)]
 
 
-def _fold_article(events: Iterable[Event]) -> dict[Span, Event]:
+def fold_article(events: Iterable[Event]) -> dict[Span, Event]:
+    """One article's events folded by span: the last event per (start, end) wins, `clear` removes."""
     state: dict[Span, Event] = {}
     for event in events:
         span = (event["start"], event["end"])
@@ -136,7 +137,7 @@ def article_progress(article: Article, events: Iterable[Event]) -> tuple[int, in
     """(claims labelled, claims) for an article, from one annotator's events."""
     current, _ = split_stale(article, events)
     claims = claim_layout(article, current)
-    state = _fold_article(current)
+    state = fold_article(current)
     done = sum(1 for claim in claims if _is_done(state.get((claim.start, claim.end))))
     return done, len(claims)
 
@@ -182,7 +183,7 @@ class ArticleSession:
         self.segmenting = partial is not None
         self._base: list[Claim] = list(partial) if partial is not None else default_claims(article)
         self.claims: list[Claim] = claim_layout(article, self.history, base=self._base)
-        self._state = _fold_article(self.history)
+        self._state = fold_article(self.history)
         self._done = 0
         self._paragraph_done = [0] * len(article.paragraphs)
         self._paragraph_total = [0] * len(article.paragraphs)
@@ -423,7 +424,7 @@ class ArticleSession:
         layout_before = {
             (claim.start, claim.end) for claim in claim_layout(self.article, before, base=self._base)
         }
-        state_before = _fold_article(before)
+        state_before = fold_article(before)
         layout_now = {(claim.start, claim.end) for claim in self.claims}
         restore: list[Event] = []
         touched: list[Span] = []

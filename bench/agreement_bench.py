@@ -25,7 +25,6 @@ it is steadier on a shared machine. Peak memory is the resident high-water mark
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import io
@@ -45,6 +44,7 @@ if str(ROOT) not in sys.path:  # run as a script: `python bench/agreement_bench.
     sys.path.insert(0, str(ROOT))
 
 from bench.events import sizes, write_event_files  # noqa: E402
+from bench.script import main  # noqa: E402
 from bench.workdir import scratch  # noqa: E402
 
 LABELS = ["confirmed", "disputed", "unattributed", "not_a_claim"]
@@ -219,19 +219,5 @@ def run(quick: bool = False) -> dict[str, float]:
     return figures
 
 
-def main() -> None:
-    """Print the figures as a table, or JSON with --json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 claims instead of 200,000")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
-    figures = run(args.quick)
-    if args.json:
-        print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
-        return
-    for key, value in figures.items():
-        print(f"{key:36} {value:>12}")
-
-
 if __name__ == "__main__":
-    main()
+    main(run, __doc__.splitlines()[0])

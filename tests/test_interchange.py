@@ -158,6 +158,45 @@ def test_label_studio_offsets_in_code_points_or_utf16(articles: list[Article], t
         }
 
 
+def test_doccano_offsets_in_utf16_units_by_default(articles: list[Article], tmp_path: Path) -> None:
+    article = next(a for a in articles if a.article_id == "emoji-test")
+    task = task_of(article, labelled(article))
+    outputs = {}
+    for offsets in ("utf-16", "code-points"):
+        buffer = io.BytesIO()
+        write_tasks([task], "doccano", buffer, offsets=offsets)
+        outputs[offsets] = orjson.loads(buffer.getvalue())
+    default = io.BytesIO()
+    write_tasks([task], "doccano", default)
+    assert orjson.loads(default.getvalue()) == outputs["utf-16"]
+    body16 = article.body.encode("utf-16-le")
+    for (start, end, _), span in zip(outputs["utf-16"]["label"], task.spans, strict=True):
+        # What JavaScript's String.slice gives at those offsets is the claim text.
+        assert body16[2 * start : 2 * end].decode("utf-16-le") == article.body[span.start : span.end]
+    assert [s[:2] for s in outputs["code-points"]["label"]] == [[s.start, s.end] for s in task.spans]
+    assert outputs["utf-16"]["label"][-1][0] > task.spans[-1].start  # the emoji before it count twice
+    for offsets, data in outputs.items():
+        path = tmp_path / f"{offsets}.jsonl"
+        path.write_bytes(orjson.dumps(data) + b"\n")
+        result = import_labels(read_tasks(path, "doccano", offsets), articles, SCHEMA, "bob", [], "doccano")
+        assert not result.problems, (offsets, result.problems)
+        assert folded(article, result.events) == {
+            (s.start, s.end): (s.label, s.source, s.note) for s in task.spans
+        }
+    # Read with the wrong convention, a span that cuts the cat emoji in two is reported, not moved.
+    cat = article.body.index("🐱")
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(
+        orjson.dumps({"text": article.body, "label": [[cat + 1, cat + 12, "confirmed"]]}) + b"\n"
+    )
+    result = import_labels(read_tasks(path, "doccano"), articles, SCHEMA, "bob", [], "doccano")
+    assert result.problems == [
+        f"{path}:1: span {cat + 1}-{cat + 12} cuts an emoji or other character in two when read as UTF-16 "
+        "units; if the file counts code points, pass --doccano-offsets code-points"
+    ]
+    assert not result.events
+
+
 def test_importing_twice_writes_nothing_new(articles: list[Article], tmp_path: Path) -> None:
     article = articles[0]
     path = tmp_path / "p.jsonl"
@@ -205,7 +244,8 @@ def test_problems_are_reported_line_by_line(articles: list[Article], tmp_path: P
     ]
     path = tmp_path / "d.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    result = import_labels(read_tasks(path, "doccano"), articles, SCHEMA, "bob", [], "doccano")
+    # Offsets written by Python: code points.
+    result = import_labels(read_tasks(path, "doccano", "code-points"), articles, SCHEMA, "bob", [], "doccano")
     text = "\n".join(result.problems)
     assert f"{path}:2: unknown label 'SUPPORTS'" in text
     assert f"{path}:3: no article in the corpus" in text
