@@ -135,6 +135,20 @@ def render_card(
         add(f"| {method} | {summary.decisions.get(method, 0)} |")
     add("")
 
+    add("## How labels were decided")
+    add("")
+    add(
+        "Each annotator's current label on a claim is the last one they recorded. A claim's final label is "
+        "the adjudicator's (`gold`) when there is one, otherwise the label most annotators gave (`majority`), "
+        "or the one annotator's (`single`). When the most-given labels tie, the claim is a `tie` with no label. "
+        "The final `source` is the adjudicator's, or the source most of the annotators who gave the final "
+        "label named (compared ignoring case, articles and spacing; a tie, and the spelling, go to the first "
+        "such annotator by name). "
+        "A claim one annotator drew with other boundaries (merged or split) counts with the claim it overlaps "
+        "most, at least half of the shorter one; its vote keeps the annotator's own `start`/`end`."
+    )
+    add("")
+
     add("## Agreement")
     add("")
     add(

@@ -694,6 +694,11 @@ def export_dataset(
         summary.articles_per_split.update(assignment[article_id] for article_id in summary.article_records)
     summary.files.extend(plan.targets)
     summary.timings["records"] = time.perf_counter() - clock
+    tied = summary.excluded.get(tie_reason, 0)
+    if interchange and options.include_ties and tied:
+        report(
+            f"--include-ties: {tied} tied claim(s) left out all the same; a {options.fmt} span needs a label"
+        )
     for part in plan.splits:
         if not summary.per_split.get(part.name):
             report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")

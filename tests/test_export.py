@@ -428,3 +428,69 @@ def test_record_keys_are_sorted_and_complete(labelled: Path) -> None:
         record = orjson.loads(line)
         assert tuple(record) == RECORD_KEYS
         assert list(record["votes"][0]) == sorted(record["votes"][0])
+
+
+def run_on_terminal(*args: str | Path) -> tuple[int, bytes]:
+    """Run the CLI with stderr on a pseudo-terminal; (exit status, what the terminal received)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "annotate", *map(str, args)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=slave
+    )
+    os.close(slave)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(master)
+    return child.wait(timeout=120), received
+
+
+def test_progress_bars_on_a_terminal_and_quiet_when_piped(tmp_path: Path) -> None:
+    from tests.export_corpus import generate
+
+    generate(tmp_path, articles=30, claims_per_article=80, annotators=1)  # 2,400 claims
+    where = [
+        "--corpus",
+        tmp_path / "corpus",
+        "--annotations",
+        tmp_path / "annotations",
+        "--include-not-a-claim",
+    ]
+    status, shown = run_on_terminal("export", *where, "--out", tmp_path / "t.jsonl", "--include-ties")
+    assert status == 0 and b"exporting" in shown and b"0/2400" in shown
+    piped = cli("export", *where, "--out", tmp_path / "p.jsonl", "--include-ties", "--force")
+    assert piped.returncode == 0 and "exporting" not in piped.stderr and "\x1b" not in piped.stderr
+    assert (tmp_path / "t.jsonl").read_bytes() == (tmp_path / "p.jsonl").read_bytes()
+
+    assert (
+        cli("export", *where, "--out", tmp_path / "p.prodigy", "--format", "prodigy", "--force").returncode
+        == 0
+    )
+    back = ["import-labels", tmp_path / "p.prodigy", "--format", "prodigy", "--corpus", tmp_path / "corpus"]
+    status, shown = run_on_terminal(*back, "--annotator", "tty", "--annotations", tmp_path / "a")
+    assert status == 0 and b"importing" in shown
+    piped = cli(*back, "--annotator", "pipe", "--annotations", tmp_path / "b")
+    assert piped.returncode == 0 and "importing" not in piped.stderr and "\x1b" not in piped.stderr
+
+
+def test_malformed_event_lines_are_listed_and_block_the_export_unless_skipped(labelled: Path) -> None:
+    alice = labelled / "annotations" / "alice.jsonl"
+    lines = alice.read_bytes().splitlines()
+    alice.write_bytes(b"\n".join([lines[0], b'{"v": 1, "op": [}', *lines[1:]]) + b"\n")
+    out = labelled / "claims.jsonl"
+    refused = export(labelled, out)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"{alice}:2" in refused.stderr and "--skip-bad" in refused.stderr
+    assert not out.exists() and not (labelled / "DATASET.md").exists()
+    skipped = export(labelled, out, "--skip-bad")
+    assert skipped.returncode == 0, skipped.stderr
+    assert f"{alice}:2" in skipped.stderr and records(out)
+    assert "| unreadable event lines | 1 |" in (labelled / "DATASET.md").read_text()
