@@ -22,23 +22,23 @@ RECORD_FIELDS = (
     ("id", "str", "`<article_id>:<start>-<end>`, unique"),
     ("article_id", "str", "the article's path in the corpus without extension"),
     ("article_sha256", "str", "SHA-256 of the article body the offsets index"),
-    ("title, outlet, author, date, url, license", "str or null", "the article's metadata"),
+    ("title, outlet, author, date, url, license", "str", 'the article\'s metadata ("" where absent)'),
     ("paragraph", "int", "0-based paragraph of the claim"),
     ("start, end", "int", "code point offsets into the body, end exclusive"),
     ("text", "str", "the claim: `body[start:end]`"),
     ("context", "str", "the whole paragraph the claim is in"),
-    ("label", "str or null", "the final label (null for a tie)"),
-    ("source", "str or null", "who the claim is attributed to, as decided"),
+    ("label", "str", 'the final label ("" for a tie)'),
+    ("source", "str", 'who the claim is attributed to, as decided ("" for none)'),
     ("decision", "str", "how the label was decided: `gold`, `majority`, `single` or `tie`"),
-    ("adjudicator", "str or null", "who adjudicated a `gold` decision"),
-    ("tied_labels", "list of str", "the labels that tied (empty unless `tie`)"),
+    ("adjudicator", "str", 'who adjudicated a `gold` decision ("" otherwise)'),
+    ("top_labels", "list of str", "the label most annotators gave, or the labels that tied for most"),
     ("annotators", "int", "how many annotators labelled the claim"),
     (
         "votes",
         "list of objects",
-        "each annotator's `label`, `source` and own `start`/`end`, sorted by `annotator`",
+        'each annotator\'s `label`, `source` ("" for none) and own `start`/`end`, sorted by `annotator`',
     ),
-    ("split", "str or null", "the split the record belongs to (null without `--split`)"),
+    ("split", "str", 'the split the record belongs to ("" without `--split`)'),
     ("schema", "str", "the label schema, `name/version`"),
 )
 
@@ -87,7 +87,7 @@ def render_card(
     if options.fmt not in ("jsonl", "csv"):
         filters.append("ties left out (a span needs a label)")
     else:
-        filters.append("ties included (label null)" if options.include_ties else "ties left out")
+        filters.append('ties included (label "")' if options.include_ties else "ties left out")
     add(f"- Filters: {'; '.join(filters)}")
     if options.split:
         add(f"- Split: `{options.split}`, seed {options.seed or 0}, by article (no article is in two splits)")
@@ -212,7 +212,7 @@ def render_card(
             add(f"| {field_name} | {kind} | {meaning} |")
         if options.fmt == "csv":
             add("")
-            add("In the CSV, `votes` and `tied_labels` hold JSON; empty cells are null.")
+            add("In the CSV, `votes` and `top_labels` hold JSON.")
     else:
         add(
             f"One `{options.fmt}` task per article with the final labels as spans; "

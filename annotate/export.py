@@ -37,7 +37,16 @@ from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey, fsync_folder
-from annotate.units import Decision, Unit, UnitSet, Vote, final_decision, gc_paused, majority_source
+from annotate.units import (
+    Decision,
+    Unit,
+    UnitSet,
+    Vote,
+    final_decision,
+    gc_paused,
+    majority,
+    majority_source,
+)
 
 DATA_FORMATS = ("jsonl", "csv")
 TASK_FORMATS = ("prodigy", "doccano", "label-studio")
@@ -61,7 +70,7 @@ FIELDS = (
     "source",
     "decision",
     "adjudicator",
-    "tied_labels",
+    "top_labels",
     "annotators",
     "votes",
     "split",
@@ -290,14 +299,16 @@ class DecidedUnit(NamedTuple):
 
     key: SpanKey
     votes: list[dict[str, Any]]
-    """The record's `votes`: `annotator`, `end`, `label`, `source`, `start` (the span the
-    annotator drew), keys sorted, sorted by annotator."""
+    """The record's `votes`: `annotator`, `end`, `label`, `source` ("" for none), `start`
+    (the span the annotator drew), keys sorted, sorted by annotator."""
     voters: tuple[str, ...]
     """The annotators of `votes`, in the same order."""
     label: str | None
     source: str | None
     method: str
     tied: tuple[str, ...]
+    top: tuple[str, ...]
+    """The label most annotators gave, or the labels that tied for most (gold aside)."""
     adjudicator: str | None
     note: str | None
     """The note that goes with the decided label: the adjudicator's or the single annotator's."""
@@ -310,6 +321,7 @@ class _Profile(NamedTuple):
     names: tuple[str, ...]
     position: dict[int, int]  # column -> index in voters
     decision: Decision
+    top: tuple[str, ...]  # the label(s) with the most votes
     winners: tuple[int, ...]  # columns that gave the decided label
     winners_sources: Callable[[Sequence[str | None]], tuple[str | None, ...]]
 
@@ -318,10 +330,17 @@ def _decide_profile(profile: tuple[int | None, ...], names: Sequence[str], label
     voters = tuple((i, names[i], labels[code]) for i, code in enumerate(profile) if code is not None)
     votes = {name: Vote(label, None, None, 0, 0) for _, name, label in voters}
     decision = final_decision(Unit("", 0, 0, 0, "", "", votes))
+    leader, tied = majority(votes)
     winners = tuple(i for i, _, label in voters if label == decision.label)
     position = {i: n for n, (i, _, _) in enumerate(voters)}
     return _Profile(
-        voters, tuple(name for _, name, _ in voters), position, decision, winners, _picker(winners)
+        voters,
+        tuple(name for _, name, _ in voters),
+        position,
+        decision,
+        (leader,) if leader is not None else tied,
+        winners,
+        _picker(winners),
     )
 
 
@@ -370,7 +389,7 @@ def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
             known = profiles[profile] = _decide_profile(profile, names, label_names)
         _, start, end = key
         votes = [
-            {"annotator": name, "end": end, "label": label, "source": sources[i], "start": start}
+            {"annotator": name, "end": end, "label": label, "source": sources[i] or "", "start": start}
             for i, name, label in known.voters
         ]
         for index, spans in moved:
@@ -392,6 +411,7 @@ def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
                     decision.source,
                     decision.method,
                     decision.tied,
+                    known.top,
                     adjudicator,
                     note,
                 ),
@@ -414,7 +434,8 @@ def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
                     source = sources_decided[cache_key] = majority_source(winners, label)
         note = notes[known.voters[0][0]].get(uid) if decision.method == "single" else None
         yield make(
-            DecidedUnit, (key, votes, known.names, label, source, decision.method, decision.tied, None, note)
+            DecidedUnit,
+            (key, votes, known.names, label, source, decision.method, decision.tied, known.top, None, note),
         )
 
 
@@ -425,29 +446,34 @@ class ArticleFields(NamedTuple):
     """What every record of one article shares."""
 
     article: Article
-    meta: tuple[str | None, ...]
-    """The ARTICLE_FIELDS values, text or None."""
-    split: str | None
+    meta: tuple[str, ...]
+    """The ARTICLE_FIELDS values, "" where the article has none."""
+    split: str
 
 
 def article_fields(article: Article, split: str | None = None) -> ArticleFields:
-    """An article's shared record fields: metadata always with the same keys, text or null."""
+    """An article's shared record fields: always the same keys, text ("" where absent)."""
     meta = tuple(
-        None if value is None or value == "" else str(value)
-        for value in (article.meta.get(key) for key in ARTICLE_FIELDS)
+        "" if value is None else str(value) for value in (article.meta.get(key) for key in ARTICLE_FIELDS)
     )
-    return ArticleFields(article, meta, split)
+    return ArticleFields(article, meta, split or "")
 
 
 def make_record(unit: DecidedUnit, shared: ArticleFields, schema_ref: str) -> dict[str, Any]:
-    """One dataset record (DESIGN 4.6). Every record has the same keys and value types."""
-    key, votes, _, label, source, method, tied, adjudicator, _ = unit
+    """One dataset record (DESIGN 4.6).
+
+    Every record has the same keys, each always of one JSON type, never null or
+    an empty list: absent text is "". Loaders that infer a column's type from the
+    first part of a file (the Hugging Face JSON loader reads 10 MiB) could not
+    take text into a column they saw only nulls in.
+    """
+    key, votes, _, label, source, method, _, top, adjudicator, _ = unit
     article, (title, outlet, author, date, url, license_), split = shared
     article_id, start, end = key
     paragraph = bisect.bisect_right(article.paragraph_starts, start) - 1
     # Keys in sorted order (RECORD_KEYS); orjson keeps insertion order.
     return {
-        "adjudicator": adjudicator,
+        "adjudicator": adjudicator or "",
         "annotators": len(votes),
         "article_id": article_id,
         "article_sha256": article.sha256,
@@ -457,17 +483,17 @@ def make_record(unit: DecidedUnit, shared: ArticleFields, schema_ref: str) -> di
         "decision": method,
         "end": end,
         "id": f"{article_id}:{start}-{end}",
-        "label": label,
+        "label": label or "",
         "license": license_,
         "outlet": outlet,
         "paragraph": paragraph,
         "schema": schema_ref,
-        "source": source,
+        "source": source or "",
         "split": split,
         "start": start,
         "text": article.body[start:end],
-        "tied_labels": tied,
         "title": title,
+        "top_labels": top,
         "url": url,
         "votes": votes,
     }
@@ -499,7 +525,7 @@ class JsonlSink(RecordSink):
 
 
 class CsvSink(RecordSink):
-    """Flat CSV: one column per field; `votes` and `tied_labels` as JSON text, null as an empty cell."""
+    """Flat CSV: one column per field; `votes` and `top_labels` as JSON text."""
 
     def __init__(self, handle: IO[bytes], schema_ref: str) -> None:
         super().__init__(handle, schema_ref)
@@ -511,8 +537,8 @@ class CsvSink(RecordSink):
         """Add one row."""
         record = make_record(unit, shared, self.schema_ref)
         record["votes"] = orjson.dumps(record["votes"]).decode()
-        record["tied_labels"] = orjson.dumps(record["tied_labels"]).decode()
-        self.writer.writerow(["" if record[column] is None else record[column] for column in CSV_COLUMNS])
+        record["top_labels"] = orjson.dumps(record["top_labels"]).decode()
+        self.writer.writerow([record[column] for column in CSV_COLUMNS])
         if self.buffer.tell() > 1 << 20:
             self.close()
 

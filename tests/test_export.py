@@ -138,19 +138,21 @@ def test_gold_beats_majority_beats_single_and_ties(labelled: Path) -> None:
         "lead",
         "the lead's source",
     )
-    assert first["annotators"] == 3
+    assert (first["annotators"], first["top_labels"]) == (3, ["disputed"])  # gold overruled the majority
     assert [v["label"] for v in first["votes"]] == ["disputed", "disputed", "confirmed"]  # alice, bob, carol
     second = by_span[(seed.article_id, claims[1].start, claims[1].end)]
-    assert (second["label"], second["decision"]) == ("disputed", "majority")
-    assert second["source"] in ("Reuters", "reuters")
+    assert (second["label"], second["decision"], second["adjudicator"]) == ("disputed", "majority", "")
+    assert second["source"] == "Reuters"  # alice's spelling: first by name of those naming it
     third = by_span[(seed.article_id, claims[2].start, claims[2].end)]
-    assert (third["label"], third["decision"], third["tied_labels"]) == (
-        None,
+    assert (third["label"], third["decision"], third["top_labels"], third["source"]) == (
+        "",
         "tie",
         ["confirmed", "disputed"],
+        "",
     )
     fourth = by_span[(seed.article_id, claims[3].start, claims[3].end)]
     assert (fourth["label"], fourth["decision"], fourth["annotators"]) == ("unattributed", "single", 1)
+    assert fourth["top_labels"] == ["unattributed"] and fourth["votes"][0]["source"] == ""
     assert (seed.article_id, claims[4].start, claims[4].end) not in by_span  # not_a_claim left out by default
     articles = articles_of(labelled)
     for record in by_span.values():
@@ -215,7 +217,7 @@ def test_split_keeps_articles_whole(labelled: Path) -> None:
         for record in records(labelled / "s" / f"claims.{name}.jsonl"):
             assert record["split"] == name
             assert seen.setdefault(str(record["article_id"]), name) == name, "an article leaked across splits"
-            union.append({**record, "split": None})
+            union.append({**record, "split": ""})
     assert sorted(union, key=lambda r: str(r["id"])) == sorted(whole, key=lambda r: str(r["id"]))
 
 
@@ -279,6 +281,20 @@ def test_jsonl_loads_in_pandas_and_datasets(labelled: Path) -> None:
     frame = pd.read_json(out, lines=True)
     assert len(frame) == len(records(out))
     assert {"text", "label", "votes", "decision", "context"} <= set(frame.columns)
+    # Loaders that infer a column's type from the first part of a file (the Hugging
+    # Face JSON loader reads 10 MiB) need each field to have one JSON type
+    # throughout: no nulls, no empty lists, in records and in votes.
+    kinds: dict[str, set[str]] = {}
+    for record in records(out):
+        for key, value in record.items():
+            kinds.setdefault(key, set()).add(type(value).__name__)
+            assert value is not None and value != [], (key, record["id"])
+        for vote in record["votes"]:  # type: ignore[union-attr]
+            for key, value in vote.items():
+                kinds.setdefault(f"votes.{key}", set()).add(type(value).__name__)
+        assert all(isinstance(label, str) for label in record["top_labels"])  # type: ignore[union-attr]
+    assert all(len(found) == 1 for found in kinds.values()), kinds
+    assert {r["decision"] for r in records(out)} == {"gold", "majority", "single", "tie"}
     datasets = pytest.importorskip("datasets")
     loaded = datasets.load_dataset("json", data_files=str(out), split="train", cache_dir=str(labelled / "hf"))
     assert loaded.num_rows == len(frame)
@@ -335,7 +351,7 @@ def test_interchange_round_trip_through_the_cli(project: Path, fmt: str) -> None
 
 def test_fast_decisions_equal_final_decision(tmp_path: Path) -> None:
     from annotate.export import decided_units
-    from annotate.units import final_decision, load_units
+    from annotate.units import final_decision, load_units, majority
     from tests.export_corpus import generate
 
     generate(tmp_path, articles=6, claims_per_article=40, annotators=4, seed=9)
@@ -405,12 +421,14 @@ def test_fast_decisions_equal_final_decision(tmp_path: Path) -> None:
                 "annotator": name,
                 "end": vote.end,
                 "label": vote.label,
-                "source": vote.source,
+                "source": vote.source or "",
                 "start": vote.start,
             }
             for name, vote in sorted(unit.votes.items())
         ]
         assert decided.voters == tuple(sorted(unit.votes))
+        leader, tied = majority(unit.votes)
+        assert decided.top == ((leader,) if leader else tied)
         if expected.method == "gold":
             assert unit.gold is not None and (decided.adjudicator, decided.note) == ("lead", unit.gold.note)
         elif expected.method == "single":
