@@ -568,7 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(include_not_a_claim=False)
     export.add_argument(
-        "--include-ties", action="store_true", help="keep tied claims (label null, decision 'tie')"
+        "--include-ties",
+        action="store_true",
+        help="keep tied claims (label \"\", decision 'tie', top_labels the tied labels)",
     )
     export.add_argument(
         "--split",

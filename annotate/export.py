@@ -634,6 +634,10 @@ def export_dataset(
     from annotate.units import gold_files
 
     options, schema = plan.options, plan.schema
+    if not units.annotators:
+        raise AnnotateError(
+            f"{options.annotations}: no annotation events to export; check --annotations (nothing was written)"
+        )
     if units.schema_ref is not None and units.schema_ref != schema.ref:
         raise AnnotateError(
             f"{options.annotations}: events use schema {units.schema_ref!r} but the schema given is "

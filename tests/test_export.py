@@ -250,6 +250,12 @@ def test_bad_split_spec_is_a_clear_error(labelled: Path, spec: str, needle: str)
     assert not (labelled / "x.jsonl").exists() and not (labelled / "DATASET.md").exists()
 
 
+def test_an_empty_annotation_folder_is_refused(project: Path) -> None:
+    result = export(project, project / "claims.jsonl")
+    assert result.returncode == 2 and "no annotation events to export" in result.stderr
+    assert not (project / "claims.jsonl").exists() and not (project / "DATASET.md").exists()
+
+
 def test_refuses_to_overwrite_without_force(labelled: Path) -> None:
     out = labelled / "claims.csv"
     out.write_text("precious")
