@@ -494,9 +494,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     suggest.set_defaults(run=_cmd_suggest)
 
+    doccano = argparse.ArgumentParser(add_help=False)
+    doccano.add_argument(
+        "--doccano-offsets",
+        choices=["utf-16", "code-points"],
+        default="utf-16",
+        help="what doccano span offsets count: UTF-16 units (doccano 1.x, default) or code points (older doccano)",
+    )
+
     import_labels = commands.add_parser(
         "import-labels",
-        parents=[common],
+        parents=[common, doccano],
         help="bring labels from Prodigy, doccano or Label Studio in as an annotator's events",
         description=(
             "Import a Prodigy (JSONL), doccano (sequence labelling JSONL) or Label Studio (JSON export) file "
@@ -516,12 +524,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, default=Path("corpus"), metavar="DIR", help="corpus folder (default ./corpus)"
     )
     import_labels.add_argument(
-        "--doccano-offsets",
-        choices=["utf-16", "code-points"],
-        default="utf-16",
-        help="what a doccano file's offsets count: UTF-16 units (doccano 1.x, default) or code points",
-    )
-    import_labels.add_argument(
         "--skip-bad",
         action="store_true",
         help="import what can be mapped and skip (but still list) spans and tasks with problems",
@@ -530,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        parents=[common],
+        parents=[common, doccano],
         help="write the labelled dataset (JSONL, CSV) or Prodigy, doccano, Label Studio files",
         description=(
             "Write one record per claim with its final label (gold, else majority, else the single "
@@ -585,12 +587,6 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["code-points", "utf-16"],
         default="code-points",
         help="Label Studio span offsets: code points (current releases, default) or UTF-16 units (old releases)",
-    )
-    export.add_argument(
-        "--doccano-offsets",
-        choices=["utf-16", "code-points"],
-        default="utf-16",
-        help="doccano span offsets: UTF-16 units (doccano 1.x, default) or code points (older doccano)",
     )
     export.add_argument(
         "--skip-bad",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import io
 import math
 import random
@@ -178,15 +179,23 @@ def peak_mb(function: str, *args: Path) -> float:
     return int(result.stdout.split()[-1]) / 1024  # kB on Linux
 
 
-def measure(folder: Path, repeats: int) -> dict[str, float]:
-    """Time and weigh the floor and the agreement run over the files in `folder`."""
-    parse_floor(folder)  # warm the page cache for both
+def measure(
+    events: Path,
+    repeats: int,
+    function: str = "bench.agreement_bench:agreement_json",
+    target: Path | None = None,
+) -> dict[str, float]:
+    """Time and weigh the floor over `events` and `function` ("module:name") run on `target` (default `events`)."""
+    target = target or events
+    module, name = function.split(":")
+    work = getattr(importlib.import_module(module), name)
+    parse_floor(events)  # warm the page cache for both
     best = interleaved(
         repeats,
         {
-            "floor": lambda: parse_floor(folder),
-            "stream": lambda: stream_floor(folder),
-            "work": lambda: agreement_json(folder),
+            "floor": lambda: parse_floor(events),
+            "stream": lambda: stream_floor(events),
+            "work": lambda: work(target),
         },
     )
     return {
@@ -196,8 +205,8 @@ def measure(folder: Path, repeats: int) -> dict[str, float]:
         "cpu_vs_floor": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
         "stream_floor_s": round(best["stream_s"], 3),
         "vs_stream_floor": round(best["work_s"] / best["stream_s"], 2),
-        "peak_mb": round(peak_mb("bench.agreement_bench:agreement_json", folder), 1),
-        "floor_peak_mb": round(peak_mb("bench.agreement_bench:parse_floor", folder), 1),
+        "peak_mb": round(peak_mb(function, target), 1),
+        "floor_peak_mb": round(peak_mb("bench.agreement_bench:parse_floor", events), 1),
     }
 
 

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: `python bench/export_bench.py`
     sys.path.insert(0, str(ROOT))
 
-from bench.agreement_bench import interleaved, parse_floor, peak_mb, stream_floor  # noqa: E402
+from bench.agreement_bench import measure  # noqa: E402
 from bench.events import sizes, write_event_files  # noqa: E402
 from bench.script import main  # noqa: E402
 from bench.workdir import scratch  # noqa: E402
@@ -99,26 +99,9 @@ def run(quick: bool = False) -> dict[str, float]:
     try:
         events = root / "annotations"
         write_event_files(events, claims, annotators, corpus=root / "corpus")
-        parse_floor(events)  # warm the page cache for both
-        best = interleaved(
-            repeats,
-            {
-                "floor": lambda: parse_floor(events),
-                "stream": lambda: stream_floor(events),
-                "work": lambda: export_jsonl(root),
-            },
-        )
-        figures = {
-            "export_s": round(best["work_s"], 3),
-            "export_floor_s": round(best["floor_s"], 3),
-            "export_vs_floor": round(best["work_s"] / best["floor_s"], 2),
-            "export_cpu_vs_floor": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
-            "export_stream_floor_s": round(best["stream_s"], 3),
-            "export_vs_stream_floor": round(best["work_s"] / best["stream_s"], 2),
-            "export_peak_mb": round(peak_mb("bench.export_bench:export_jsonl", root), 1),
-            "export_floor_peak_mb": round(peak_mb("bench.agreement_bench:parse_floor", events), 1),
-            "export_events": float(claims * annotators),
-        }
+        measured = measure(events, repeats, "bench.export_bench:export_jsonl", root)
+        figures = {f"export_{key}": value for key, value in measured.items()}
+        figures["export_events"] = float(claims * annotators)
         figures.update({f"export_{key}": value for key, value in phases(root).items()})
     finally:
         shutil.rmtree(root, ignore_errors=True)
