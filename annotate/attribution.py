@@ -43,6 +43,7 @@ from typing import Any
 from annotate.corpus import Article
 from annotate.segment import Claim
 from annotate.store import Event
+from annotate.units import normalise_source
 
 # -- lexicon --------------------------------------------------------------------
 
@@ -1393,14 +1394,6 @@ class Acceptance:
             "source_rate": self.source_rate,
             "accept_key": self.accept_key,
         }
-
-
-def normalise_source(source: str) -> str:
-    """A source for comparison: case, leading articles and spacing ignored."""
-    words = source.lower().split()
-    while words and words[0] in {"the", "a", "an"}:
-        words = words[1:]
-    return " ".join(words)
 
 
 def acceptance_rate(events: Iterable[Event]) -> dict[str, Acceptance]:

@@ -10,7 +10,8 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,24 +46,34 @@ def make_app(
     annotations: Path = Path("annotations"),
     schema_path: Path | None = None,
     keymap_path: Path | None = None,
+    lead: bool = False,
 ) -> AnnotateApp:
     """Build the annotate App: load and check everything, take the lock.
 
+    One article file opens that article; a folder (or several files) opens the
+    corpus screen, which lists the articles without segmenting them first.
     Raises AnnotateError for bad input before anything is drawn.
     """
+    from annotate.assignments import assignments_path, load_assignments
+    from annotate.catalog import PROCESS_THRESHOLD, prepare_process_counting, read_catalog
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
     from annotate.schema import DEFAULT_SCHEMA, load_schema
-    from annotate.session import article_finished
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
     from annotate.tui.screens.annotate import binding_ids
+    from annotate.tui.screens.corpus import corpus_binding_ids
     from annotate.validate import check_events_against_schema
 
     name = resolve_annotator(annotator)
     schema = load_schema(schema_path or DEFAULT_SCHEMA)
-    keymap = load_keymap(keymap_path, binding_ids(schema))
+    keymap = load_keymap(keymap_path, binding_ids(schema) | corpus_binding_ids())
     files = discover(paths)
+    folders = [path for path in paths if path.is_dir()]
+    assignments = None
+    if folders:
+        assignments = load_assignments(assignments_path(folders[0]))
+    lead = lead or (assignments is not None and name in assignments.leads)
     log = EventLog(log_path(annotations, name))
     log.open()
     try:
@@ -75,27 +86,143 @@ def make_app(
             )
         check_events_against_schema(result.events, schema, log.path)
         warnings = [f"{problem}" for problem in result.problems]
-        first_article = None
-        finished = True
-        for item in files:
-            article = item.load()
-            finished = article_finished(article, result.events)
-            if first_article is None or not finished:
-                first_article = article
-            if not finished:
-                break
-        assert first_article is not None
-        if len(files) > 1 and finished:
-            warnings.append("Every article here is labelled; showing the last one.")
-        return AnnotateApp(files, first_article, schema, name, log, result.events, keymap, warnings)
+        if len(files) == 1 and not folders:
+            article = files[0].load()
+            return AnnotateApp(files, article, schema, name, log, result.events, keymap, warnings)
+        catalog = read_catalog(files)
+        if len(files) >= PROCESS_THRESHOLD:
+            prepare_process_counting()
+        if assignments is not None:
+            known = {item.article_id for item in files}
+            missing = [article_id for article_id in assignments.articles if article_id not in known]
+            if missing:
+                warnings.append(
+                    f"assignments.yaml names {len(missing)} articles that are not in the corpus "
+                    f"(first: {missing[0]}); run annotate assign again to update it"
+                )
+        corpus_name = (folders[0].resolve().name or str(folders[0])) if folders else f"{len(files)} files"
+        return AnnotateApp(
+            files,
+            None,
+            schema,
+            name,
+            log,
+            result.events,
+            keymap,
+            warnings,
+            catalog=catalog,
+            assignments=assignments,
+            lead=lead,
+            annotations=annotations,
+            corpus_name=corpus_name,
+        )
     except BaseException:
         log.close()
         raise
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    app = make_app(args.paths, args.annotator, args.annotations, args.schema, args.keymap)
+    app = make_app(args.paths, args.annotator, args.annotations, args.schema, args.keymap, args.lead)
     app.run()
+    return 0
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on a terminal; silent when stderr is piped. Yields `advance(n)`."""
+    if not sys.stderr.isatty() or total < 2:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from annotate.importer import (
+        describe_entry,
+        describe_notes,
+        plan_import,
+        read_sources,
+        source_files,
+        write_import,
+    )
+
+    sources = source_files(args.sources, args.format)
+    with progress_bar("Reading sources", len(sources)) as advance:
+        articles, problems = read_sources(sources, args.encoding, advance)
+    plan = plan_import(articles, args.corpus, problems)
+    if args.dry_run:
+        for entry in plan.entries:
+            for line in describe_entry(entry):
+                print(line)
+        for problem in plan.problems:
+            print(f"problem: {problem}")
+        print(
+            f"dry run: {len(plan.new)} articles would be imported into {args.corpus}, "
+            f"{len(plan.entries) - len(plan.new)} are already there, {len(plan.problems)} problems",
+            file=sys.stderr,
+        )
+        return 2 if plan.problems and not args.skip_bad else 0
+    if plan.problems and not args.skip_bad:
+        more = f" (and {len(plan.problems) - 1} more; --dry-run lists them)" if len(plan.problems) > 1 else ""
+        raise AnnotateError(f"{plan.problems[0]}{more}; nothing was imported (--skip-bad imports the others)")
+    for problem in plan.problems:
+        print(f"annotate: skipped: {problem}", file=sys.stderr)
+    with progress_bar("Writing articles", len(plan.new)) as advance:
+        written = write_import(plan, advance)
+    for line in describe_notes(plan):
+        print(line)
+    present = len(plan.entries) - len(plan.new)
+    skipped = f", {len(plan.problems)} skipped as bad" if plan.problems else ""
+    print(f"imported {len(written)} articles into {args.corpus} ({present} already there{skipped})")
+    return 0
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from annotate.assignments import (
+        assign,
+        assignments_path,
+        describe_assignments,
+        load_assignments,
+        parse_annotator_list,
+        write_assignments,
+    )
+    from annotate.corpus import discover
+
+    if not args.corpus.is_dir():
+        raise AnnotateError(f"{args.corpus}: no such corpus folder; check --corpus")
+    annotators = parse_annotator_list(args.annotators)
+    leads = parse_annotator_list(args.leads) if args.leads else None
+    path = assignments_path(args.corpus)
+    existing = load_assignments(path)
+    seed = args.seed if args.seed is not None else (existing.seed if existing else 0)
+    article_ids = [item.article_id for item in discover([args.corpus])]
+    assignments, report = assign(article_ids, annotators, args.per_article, seed, existing, leads)
+    if not args.dry_run:
+        write_assignments(path, assignments)
+    for line in describe_assignments(assignments, report):
+        print(line)
+    print(f"{'would write' if args.dry_run else 'wrote'} {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_corpus_stats(args: argparse.Namespace) -> int:
+    import orjson
+
+    from annotate.catalog import corpus_stats, describe_stats
+    from annotate.corpus import discover
+
+    files = discover([args.corpus])
+    with progress_bar("Counting", len(files)) as advance:
+        stats = corpus_stats(files, advance)
+    if args.json:
+        sys.stdout.write(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        print("\n".join(describe_stats(stats)))
     return 0
 
 
@@ -194,11 +321,20 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     import orjson
 
+    from annotate.assignments import assignments_path, load_assignments
     from annotate.status import StatusData, status_report
 
     articles = load_corpus(args.corpus)
     units = load_units_for_cli(args.paths, articles, args.skip_bad)
-    sections = status_report(StatusData(units, articles, _schema_names(args.schema, units)))
+    assignments = next(
+        (
+            found
+            for folder in args.corpus or []
+            if folder.is_dir() and (found := load_assignments(assignments_path(folder)))
+        ),
+        None,
+    )
+    sections = status_report(StatusData(units, articles, _schema_names(args.schema, units), assignments))
     if args.json:
         payload = {section.id: section.as_json() for section in sections}
         sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
@@ -391,7 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
         "open",
         parents=[common],
         help="annotate articles in the terminal",
-        description="Open articles in the annotate screen. A folder opens its first unfinished article.",
+        description=(
+            "Open one article in the annotate screen, or a corpus folder on the corpus screen "
+            "(the list of articles, your assigned queue first)."
+        ),
     )
     open_.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article file or corpus folder")
     open_.add_argument(
@@ -405,6 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="key remapping YAML (default ~/.config/annotate/keymap.yaml)",
     )
+    open_.add_argument(
+        "--lead",
+        action="store_true",
+        help="show every annotator's progress on the corpus screen (also for leads in assignments.yaml)",
+    )
     open_.set_defaults(run=_cmd_open)
 
     validate = commands.add_parser(
@@ -417,6 +561,69 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, metavar="PATH", help="article files or corpus folders"
     )
     validate.set_defaults(run=_cmd_validate)
+
+    import_ = commands.add_parser(
+        "import",
+        help="turn article sources (text, Markdown, HTML, JSONL) into corpus files",
+        description=(
+            "Read raw scraped text, Markdown, saved HTML pages (needs the 'html' extra) or JSONL "
+            "(one article per line) and write one Markdown file with front matter per article into "
+            "the corpus. Everything is checked before anything is written."
+        ),
+    )
+    import_.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="source file or folder")
+    import_.add_argument(
+        "--corpus", type=Path, required=True, metavar="DIR", help="corpus folder to write into"
+    )
+    import_.add_argument(
+        "--format",
+        choices=["auto", "text", "markdown", "html", "jsonl"],
+        default="auto",
+        help="source type (default: from the file extension)",
+    )
+    import_.add_argument("--encoding", metavar="NAME", help="read non-UTF-8 sources in this encoding")
+    import_.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show each article's title, paragraphs and dropped lines; write nothing",
+    )
+    import_.add_argument(
+        "--skip-bad", action="store_true", help="import the good articles, report and skip the bad"
+    )
+    import_.set_defaults(run=_cmd_import)
+
+    assign_ = commands.add_parser(
+        "assign",
+        help="assign articles to annotators (writes assignments.yaml in the corpus)",
+        description=(
+            "Give every article --per-article annotators, balancing load and pairing annotators evenly. "
+            "Entries already in assignments.yaml are kept."
+        ),
+    )
+    assign_.add_argument("--corpus", type=Path, required=True, metavar="DIR", help="corpus folder")
+    assign_.add_argument(
+        "--annotators", required=True, metavar="A,B,C", help="comma-separated annotator names"
+    )
+    assign_.add_argument(
+        "--per-article", type=int, default=2, metavar="N", help="annotators per article (default 2)"
+    )
+    assign_.add_argument("--seed", type=int, metavar="N", help="tie-break seed (default: the file's, else 0)")
+    assign_.add_argument(
+        "--leads", metavar="A,B", help="annotators who see everyone's progress in annotate open"
+    )
+    assign_.add_argument("--dry-run", action="store_true", help="print the summary; write nothing")
+    assign_.set_defaults(run=_cmd_assign)
+
+    corpus_ = commands.add_parser("corpus", help="corpus commands (stats)")
+    corpus_commands = corpus_.add_subparsers(dest="corpus_command", metavar="COMMAND", required=True)
+    stats = corpus_commands.add_parser(
+        "stats",
+        help="articles, paragraphs, claim candidates, words, outlets, dates",
+        description="Count what a corpus holds. Claim candidates are sentence segments before any merge or split.",
+    )
+    stats.add_argument("corpus", type=Path, metavar="DIR", help="corpus folder")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.set_defaults(run=_cmd_corpus_stats)
 
     units_common = argparse.ArgumentParser(add_help=False)
     units_common.add_argument(

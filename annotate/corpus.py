@@ -5,11 +5,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +119,25 @@ class Article:
         return start, start + len(self.paragraphs[index])
 
 
+@lru_cache(maxsize=1024)
+def _resolved(folder: Path) -> Path:
+    # Folders are resolved once, not once per article (10,000 realpath walks).
+    return folder.resolve()
+
+
+def _resolved_path(path: Path) -> Path:
+    # path.resolve() walks every component (a realpath per article). For a file
+    # that is not itself a link, resolving its folder (once per folder) and
+    # adding the name gives the same path.
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    return _resolved(path.parent) / path.name
+
+
 def article_id_for(path: Path, root: Path) -> str:
     """The article id: the path relative to the corpus root, without extension."""
     try:
-        relative = path.resolve().relative_to(root.resolve())
+        relative = _resolved_path(path).relative_to(_resolved(root))
     except ValueError:
         relative = Path(path.name)
     return relative.with_suffix("").as_posix()
@@ -144,7 +160,8 @@ def decode_article_bytes(data: bytes, where: str) -> str:
         ) from None
 
 
-def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, str]:
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any] | None, str]:
+    """YAML front matter (None when the text has none) and the text after it."""
     if not text.startswith("---\n"):
         return None, text
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
@@ -272,7 +289,7 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
     """Build an Article from decoded file text (front matter or plain-text heuristics)."""
     where = str(path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, rest = _split_front_matter(text, where)
+    meta, rest = split_front_matter(text, where)
     paragraphs = split_paragraphs(rest)
     dropped: list[str] = []
     if meta is None:
@@ -318,9 +335,7 @@ class ArticleFile:
 
     @cached_property
     def article_id(self) -> str:
-        """The article id this file will have."""
-        # Cached: it resolves both paths (system calls), and a corpus of
-        # thousands of files asks for each id two or three times.
+        """The article id this file will have (computed once: it resolves the path)."""
         return article_id_for(self.path, self.root)
 
     def load(self) -> Article:
@@ -328,13 +343,22 @@ class ArticleFile:
         return load_article(self.path, self.root, self.article_id)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith((".", "_")) for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and path.name.lower() != "readme.md":
-            yield path
+def article_paths(folder: Path) -> Iterator[Path]:
+    """The article files below `folder`, sorted, skipping hidden and `_` folders and README.md."""
+    found: list[Path] = []
+    # os.walk prunes hidden folders instead of listing them (a .git or a staging
+    # folder can hold thousands of files); like rglob it does not follow links.
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        for name in names:
+            lower = name.lower()
+            if name.startswith((".", "_")) or lower == "readme.md":
+                continue
+            if os.path.splitext(lower)[1] in ARTICLE_SUFFIXES:
+                path = Path(directory, name)
+                if path.is_file():
+                    found.append(path)
+    yield from sorted(found)
 
 
 def discover(paths: Iterable[Path]) -> list[ArticleFile]:
@@ -346,7 +370,7 @@ def discover(paths: Iterable[Path]) -> list[ArticleFile]:
     found: list[ArticleFile] = []
     for path in paths:
         if path.is_dir():
-            found.extend(ArticleFile(p, path) for p in _walk(path))
+            found.extend(ArticleFile(p, path) for p in article_paths(path))
         elif path.is_file():
             found.append(ArticleFile(path, path.parent))
         else:

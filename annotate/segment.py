@@ -19,10 +19,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,13 +49,21 @@ class Claim:
     paragraph: int
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _segmenter() -> Any:
     # pysbd is the rule-based segmenter (Golden Rules tested); imported lazily
-    # because the CLI's non-annotating commands do not need it.
-    import pysbd
+    # because the CLI's non-annotating commands do not need it. One per thread:
+    # Segmenter.segment keeps the text it is working on in an attribute, so a
+    # shared instance gives wrong sentences when the corpus screen's worker
+    # thread and the UI thread segment at the same time.
+    segmenter = getattr(_local, "segmenter", None)
+    if segmenter is None:
+        import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+        segmenter = _local.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=False)
+    return segmenter
 
 
 def segmenter_version() -> str:

@@ -5,12 +5,17 @@ The report is a list of `Section`s, each made by one builder in `SECTIONS`
 section (for example "assigned vs done" or "suggestion acceptance rate"), write
 a builder and append it to `SECTIONS`; the human and JSON outputs pick it up.
 
-Built in:
+Built in (`acceptance` only when some decision recorded a suggestion,
+`assignments` only when the corpus folder has an assignments.yaml):
 - `annotators`: per annotator, claims labelled out of claims (with the corpus),
   the label distribution, and agreement with the majority of the *other*
   annotators (units where those others tie are not judged).
 - `articles`: per article, claims and each annotator's labelled count, units with
   two or more votes and Krippendorff's alpha.
+- `assignments`: per annotator, assigned articles done, started and untouched
+  (issue 5's `assignments.summarise_progress` over the same progress figures).
+- `acceptance`: per annotator, how often decisions kept the suggested label and
+  source (issue 6's `attribution.acceptance_rate`).
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from functools import cached_property
 from typing import Any
 
 from annotate.agreement import agreement_report, label_order
+from annotate.assignments import Assignments, summarise_progress
 from annotate.corpus import Article
 from annotate.segment import Claim
 from annotate.session import claim_layout
+from annotate.store import ReadResult, read_events
 from annotate.units import UnitSet
 
 Cell = str | int | float | None
@@ -56,6 +63,7 @@ class StatusData:
     units: UnitSet
     articles: Mapping[str, Article] | None = None
     schema_names: tuple[str, ...] = ()
+    assignments: Assignments | None = None
 
     @cached_property
     def report(self) -> dict[str, Any]:
@@ -149,7 +157,60 @@ def article_section(data: StatusData) -> Section | None:
     return section
 
 
-SECTIONS: list[Builder] = [annotator_section, article_section]
+def acceptance_section(data: StatusData) -> Section | None:
+    """Per annotator: how often the final decision kept what the assistant suggested.
+
+    A lead watches this for automation bias. The units do not keep the
+    `suggested` field, so the annotators' files are read once more here.
+    """
+    from annotate.attribution import ACCEPTANCE_COLUMNS, acceptance_rate, acceptance_table
+
+    events = ReadResult()
+    for path in data.units.files:
+        read_events(path, events)
+    rates = acceptance_rate(events.events)
+    if not any(rate.label_suggested or rate.source_suggested for rate in rates.values()):
+        return None
+    section = Section(
+        "acceptance", "Suggestion acceptance", list(ACCEPTANCE_COLUMNS), acceptance_table(rates)
+    )
+    section.notes.append(
+        "label_rate: decisions equal to the suggested label; accept_key: decisions made with the accept key"
+    )
+    return section
+
+
+def assignment_section(data: StatusData) -> Section | None:
+    """Per annotator: assigned articles versus done, started and untouched (from assignments.yaml)."""
+    assignments = data.assignments
+    if assignments is None:
+        return None
+    section = Section(
+        "assignments",
+        "Assigned versus done",
+        ["annotator", "assigned", "done", "started", "untouched", "claims_labelled", "claims"],
+    )
+    progress = dict(data.progress)
+    if data.articles is not None:
+        # Someone with no events yet is not among the units: their articles are untouched.
+        for article_id, names in assignments.articles.items():
+            article = data.articles.get(article_id)
+            for name in names:
+                if article is not None and (name, article_id) not in progress:
+                    progress[(name, article_id)] = (0, len(claim_layout(article, [])))
+    for row in summarise_progress(assignments, progress):
+        section.rows.append(
+            [row.annotator, row.assigned, row.done, row.started, row.untouched, row.claims_done, row.claims]
+        )
+    missing = [
+        article_id for article_id in assignments.articles if data.articles and article_id not in data.articles
+    ]
+    if missing:
+        section.notes.append(f"{len(missing)} assigned articles are not in the corpus (first: {missing[0]})")
+    return section
+
+
+SECTIONS: list[Builder] = [annotator_section, assignment_section, article_section, acceptance_section]
 
 
 def status_report(data: StatusData) -> list[Section]:

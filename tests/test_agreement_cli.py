@@ -12,7 +12,7 @@ from annotate.corpus import discover
 from annotate.session import article_progress
 from annotate.store import read_events
 from tests.test_units import raw_event, write
-from tests.votes import label_claims, seed_article
+from tests.votes import annotator_session, label_claims, seed_article
 
 DESIGN_KEYS = {
     "units",
@@ -180,3 +180,20 @@ def test_status_sections_are_extensible(
     monkeypatch.setattr(status, "SECTIONS", [*status.SECTIONS, assigned])
     payload = run_json(capsys, "status", str(three), "--json")
     assert list(payload) == ["annotators", "articles", "assigned"]
+
+
+def test_status_reports_suggestion_acceptance(
+    seed: Path, annotations: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = seed_article(seed)
+    suggested = {"label": "confirmed", "source": "Reuters"}
+    with annotator_session(annotations, "dana", article) as session:
+        session.set_label(0, "confirmed", suggested=suggested)
+        session.set_label(1, "disputed", suggested=suggested)
+    with annotator_session(annotations, "eve", article) as session:
+        session.set_label(0, "confirmed", suggested=suggested)
+        session.set_label(1, "confirmed", suggested=suggested)
+    payload = run_json(capsys, "status", str(annotations), "--json")
+    rows = {row["annotator"]: row for row in payload["acceptance"]["rows"]}  # type: ignore[index]
+    assert rows["dana"]["label_suggested"] == 2 and rows["dana"]["label_accepted"] == 1
+    assert rows["eve"]["label_accepted"] == 2 and rows["eve"]["label_rate"] == 1.0

@@ -135,6 +135,11 @@ async def test_restart_resumes_on_first_unlabelled_claim(seed: Path, annotations
 async def test_done_article_offers_the_next_one(corpus: Path, annotations: Path) -> None:
     app = build([corpus], annotations)
     async with app.run_test(size=SIZE) as pilot:
+        # A folder starts on the corpus list with the cursor on the first
+        # unfinished article: one enter starts work.
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
         first = screen(app).session.article.article_id
         total = len(screen(app).session.claims)
         await pilot.press(*["3"] * total)

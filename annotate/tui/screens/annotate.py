@@ -14,20 +14,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from annotate.attribution import Suggestion
 from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.segment import Claim
 from annotate.session import ArticleSession
 from annotate.text import printable
-from annotate.tui.screens.help import HelpScreen
-from annotate.tui.screens.note import NoteModal
-from annotate.tui.screens.source import SourceModal
-from annotate.tui.screens.split import SplitModal
 from annotate.tui.widgets.article_view import ArticleView
 from annotate.tui.widgets.outline import Outline
 
 if TYPE_CHECKING:
+    from annotate.attribution import Suggestion
     from annotate.tui.app import AnnotateApp
 
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -52,6 +48,7 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("u,ctrl+z", "undo", "Undo", id="undo", tooltip="Undo the last change"),
     Binding("tab", "next_unlabelled", "Unlabelled", id="claim.next_unlabelled", priority=True),
     Binding("o", "next_article", "Next article", id="article.next"),
+    Binding("escape", "back", "Back", id="article.back", tooltip="Back to the article list"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),
 ]
@@ -99,6 +96,7 @@ class AnnotateScreen(Screen[None]):
         self._header_shown: tuple[object, ...] | None = None
         self._panel_lines = -1
         self._hints: dict[tuple[int, int, str], Content] = {}
+        self.assistant_ready = False
         self._accept_key_display: str | None = None
         # Label keys come from the schema, so they are bound per instance, and
         # first, so the footer shows them first (Textual is pinned, so this
@@ -132,6 +130,9 @@ class AnnotateScreen(Screen[None]):
         """Show the first claim, segment the rest of a long article, warn about stale events."""
         self.query_one(ArticleView).focus()
         self._update()
+        # The attribution assistant starts after the first frame, so the first
+        # claim is ready to label without waiting for it.
+        self.call_after_refresh(self._start_assistant)
         if self.session.background is not None:
             self._segment_rest()
         if self.session.stale:
@@ -142,6 +143,11 @@ class AnnotateScreen(Screen[None]):
                 severity="warning",
                 markup=False,
             )
+
+    def _start_assistant(self) -> None:
+        self.assistant_ready = True
+        self.query_one(ArticleView).enable_marks()
+        self._update()
 
     def on_resize(self, event: Resize) -> None:
         """Swap to an 'enlarge the window' message on tiny terminals."""
@@ -242,7 +248,7 @@ class AnnotateScreen(Screen[None]):
             source=current.source or "—",
             note=current.note or "—",
         )
-        lines = [line, self._hint(self.cursor)]
+        lines = [line, self._hint(self.cursor) if self.assistant_ready else Content("")]
         if self.status:
             lines.append(self.status)
         if session.done:
@@ -417,6 +423,9 @@ class AnnotateScreen(Screen[None]):
 
     def action_source(self) -> None:
         """Ask for the claim's source in a modal, with suggestions."""
+        # Modals are imported when first opened: not needed for the first frame.
+        from annotate.tui.screens.source import SourceModal
+
         if not self.session.claims:
             return
         index = self.cursor
@@ -437,6 +446,8 @@ class AnnotateScreen(Screen[None]):
 
     def action_note(self) -> None:
         """Edit the claim's note in a modal."""
+        from annotate.tui.screens.note import NoteModal
+
         if not self.session.claims:
             return
         index = self.cursor
@@ -460,6 +471,8 @@ class AnnotateScreen(Screen[None]):
 
     def action_split(self) -> None:
         """Pick a word boundary in a modal and split the claim there."""
+        from annotate.tui.screens.split import SplitModal
+
         if not self.session.claims:
             return
         index = self.cursor
@@ -486,6 +499,25 @@ class AnnotateScreen(Screen[None]):
                 self.cursor = found
         self._update()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Back to the list exists only when the app started on the corpus screen."""
+        if action == "back":
+            return self.annotate_app.has_corpus_screen
+        return True
+
+    def action_quit(self) -> None:
+        """Quit (everything is already saved).
+
+        A screen's binding runs the action on the screen, and Screen has no
+        quit action: without this method `q` did nothing.
+        """
+        self.app.exit()
+
+    def action_back(self) -> None:
+        """Return to the corpus list, where this article's progress is updated."""
+        if self.annotate_app.has_corpus_screen:
+            self.app.pop_screen()
+
     def action_next_article(self) -> None:
         """Open the next unfinished article of the folder."""
         if not self.annotate_app.open_next_article(self.session.article.article_id):
@@ -493,6 +525,8 @@ class AnnotateScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Show the keys and the label guidelines."""
+        from annotate.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.session.schema, self.active_bindings_help()))
 
     def active_bindings_help(self) -> list[tuple[str, str]]:

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from annotate.attribution import attribution_for
 from annotate.schema import NOT_A_CLAIM
 from annotate.session import ArticleSession
 from annotate.text import printable
@@ -53,6 +52,17 @@ class ArticleView(Widget, can_focus=True):
         self._cache: dict[int, _Rendered] = {}
         self._window: list[Strip] = []
         self._window_key: tuple[object, ...] | None = None
+        # Cue and source marks are switched on after the first frame: the
+        # attribution module costs ~40 ms to import, which would otherwise
+        # delay the moment the first claim can be labelled.
+        self.show_marks = False
+
+    def enable_marks(self) -> None:
+        """Start marking attribution cues and sources."""
+        self.show_marks = True
+        self._cache.clear()
+        self._window_key = None
+        self.refresh()
 
     def show(self, session: ArticleSession, cursor: int) -> None:
         """Draw `session` with claim `cursor` current."""
@@ -76,9 +86,12 @@ class ArticleView(Widget, can_focus=True):
             if label is not None:
                 color = "grey50" if label == NOT_A_CLAIM else schema.color_of(label)
                 text.stylize(Style(color=color), claim.start - base, claim.end - base)
-        # Marks come from a per-paragraph cache, so only drawn paragraphs are analysed.
-        for start, end, kind in attribution_for(article).paragraph_marks(index):
-            text.stylize(SOURCE_MARK if kind == "source" else CUE_MARK, start - base, end - base)
+        if self.show_marks:
+            from annotate.attribution import attribution_for
+
+            # Marks come from a per-paragraph cache, so only drawn paragraphs are analysed.
+            for start, end, kind in attribution_for(article).paragraph_marks(index):
+                text.stylize(SOURCE_MARK if kind == "source" else CUE_MARK, start - base, end - base)
         if current is not None:
             start, end = current
             labelled = any((c.start, c.end) == current and label for c, label in labels)
