@@ -130,15 +130,10 @@ def _cmd_open(args: argparse.Namespace) -> int:
 @contextmanager
 def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on a terminal; silent when stderr is piped. Yields `advance(n)`."""
-    if not sys.stderr.isatty() or total < 2:
-        yield lambda _n: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
+    from annotate.progress import progress
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
+    with progress(total, description, threshold=2) as advance:
+        yield advance
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
