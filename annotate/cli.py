@@ -130,15 +130,10 @@ def _cmd_open(args: argparse.Namespace) -> int:
 @contextmanager
 def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on a terminal; silent when stderr is piped. Yields `advance(n)`."""
-    if not sys.stderr.isatty() or total < 2:
-        yield lambda _n: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
+    from annotate.progress import progress
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
+    with progress(total, description, threshold=2) as advance:
+        yield advance
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -433,6 +428,72 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_labels(args: argparse.Namespace) -> int:
+    from annotate.corpus import discover
+    from annotate.interchange import import_file
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+    from annotate.store import log_path
+
+    name = resolve_annotator(args.annotator)
+    schema = load_schema(args.schema or DEFAULT_SCHEMA)
+    articles = [item.load() for item in discover([args.corpus])]
+    target = log_path(args.annotations, name)
+    result = import_file(
+        args.file,
+        args.format,
+        name,
+        articles,
+        schema,
+        target,
+        skip_bad=args.skip_bad,
+        report=lambda line: print(line, file=sys.stderr),
+        doccano_offsets=args.doccano_offsets,
+    )
+    skipped = f", {len(result.problems)} problem(s) skipped" if result.problems else ""
+    trimmed = f", {result.trimmed} span(s) trimmed of spaces" if result.trimmed else ""
+    print(
+        f"imported {result.spans} labelled span(s) from {result.tasks} task(s) for {len(result.articles)} "
+        f"article(s) into {target}: {len(result.events)} event(s) written{skipped}{trimmed}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from annotate.export import ExportOptions, export_dataset, plan_export
+
+    options = ExportOptions(
+        corpus=args.corpus,
+        annotations=args.annotations,
+        fmt=args.format,
+        out=args.out,
+        force=args.force,
+        min_annotators=args.min_annotators,
+        include_not_a_claim=args.include_not_a_claim,
+        include_ties=args.include_ties,
+        split=args.split,
+        seed=args.seed,
+        schema=args.schema,
+        label_studio_offsets=args.label_studio_offsets,
+        doccano_offsets=args.doccano_offsets,
+        skip_bad=args.skip_bad,
+    )
+    # Everything that can be refused cheaply is refused before a million events are read.
+    plan = plan_export(options)
+    articles = load_corpus([args.corpus]) or {}
+    units = load_units_for_cli([args.annotations], articles, args.skip_bad)
+    summary = export_dataset(
+        plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
+    )
+    left_out = sum(summary.excluded.values())
+    print(
+        f"exported {summary.records} record(s) ({left_out} left out by the filters) to "
+        + ", ".join(str(path) for path in summary.files),
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(
@@ -634,6 +695,107 @@ def build_parser() -> argparse.ArgumentParser:
         "--schema", type=Path, metavar="FILE", help="label schema (default schemas/credibility.yaml)"
     )
     suggest.set_defaults(run=_cmd_suggest)
+
+    doccano = argparse.ArgumentParser(add_help=False)
+    doccano.add_argument(
+        "--doccano-offsets",
+        choices=["utf-16", "code-points"],
+        default="utf-16",
+        help="what doccano span offsets count: UTF-16 units (doccano 1.x, default) or code points (older doccano)",
+    )
+
+    import_labels = commands.add_parser(
+        "import-labels",
+        parents=[common, doccano],
+        help="bring labels from Prodigy, doccano or Label Studio in as an annotator's events",
+        description=(
+            "Import a Prodigy (JSONL), doccano (sequence labelling JSONL) or Label Studio (JSON export) file "
+            "as events of one annotator. Tasks are matched to articles by meta article_id, else by exact "
+            "body or paragraph text. Every problem is listed as file:line; by default any problem means "
+            "nothing is written (exit 2)."
+        ),
+    )
+    import_labels.add_argument("file", type=Path, metavar="FILE", help="the file exported by the tool")
+    import_labels.add_argument(
+        "--format", required=True, choices=["prodigy", "doccano", "label-studio"], help="the file's format"
+    )
+    import_labels.add_argument(
+        "--annotator", required=True, metavar="NAME", help="whose events the labels become"
+    )
+    import_labels.add_argument(
+        "--corpus", type=Path, default=Path("corpus"), metavar="DIR", help="corpus folder (default ./corpus)"
+    )
+    import_labels.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="import what can be mapped and skip (but still list) spans and tasks with problems",
+    )
+    import_labels.set_defaults(run=_cmd_import_labels)
+
+    export = commands.add_parser(
+        "export",
+        parents=[common, doccano],
+        help="write the labelled dataset (JSONL, CSV) or Prodigy, doccano, Label Studio files",
+        description=(
+            "Write one record per claim with its final label (gold, else majority, else the single "
+            "annotator's; ties marked 'tie'), and a DATASET.md card beside it. Output is written to a "
+            "temporary file and renamed, and is byte-identical for the same input."
+        ),
+    )
+    export.add_argument(
+        "--corpus", type=Path, default=Path("corpus"), metavar="DIR", help="corpus folder (default ./corpus)"
+    )
+    export.add_argument(
+        "--format",
+        default="jsonl",
+        choices=["jsonl", "csv", "prodigy", "doccano", "label-studio"],
+        help="output format (default jsonl)",
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="FILE", help="output file")
+    export.add_argument("--force", action="store_true", help="replace existing output files and card")
+    export.add_argument(
+        "--min-annotators",
+        type=int,
+        default=1,
+        metavar="N",
+        help="only claims labelled by at least N annotators (default 1)",
+    )
+    not_a_claim = export.add_mutually_exclusive_group()
+    not_a_claim.add_argument(
+        "--exclude-not-a-claim",
+        dest="include_not_a_claim",
+        action="store_false",
+        help="leave out claims whose final label is not_a_claim (the default)",
+    )
+    not_a_claim.add_argument(
+        "--include-not-a-claim", dest="include_not_a_claim", action="store_true", help="keep them"
+    )
+    export.set_defaults(include_not_a_claim=False)
+    export.add_argument(
+        "--include-ties",
+        action="store_true",
+        help="keep tied claims (label \"\", decision 'tie', top_labels the tied labels)",
+    )
+    export.add_argument(
+        "--split",
+        metavar="SPEC",
+        help="split by article, e.g. train=0.8,dev=0.1,test=0.1: writes FILE's stem + .train + suffix, ...",
+    )
+    export.add_argument(
+        "--seed", type=int, metavar="N", help="seed of the article shuffle for --split (default 0)"
+    )
+    export.add_argument(
+        "--label-studio-offsets",
+        choices=["code-points", "utf-16"],
+        default="code-points",
+        help="Label Studio span offsets: code points (current releases, default) or UTF-16 units (old releases)",
+    )
+    export.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="export despite malformed lines in annotation files (they are listed)",
+    )
+    export.set_defaults(run=_cmd_export)
     return parser
 
 

@@ -309,8 +309,8 @@ def parse_article(text: str, article_id: str, path: Path) -> Article:
     return Article(article_id, path, tuple(paragraphs), meta, tuple(dropped))
 
 
-def load_article(path: Path, root: Path | None = None) -> Article:
-    """Read and parse one article file; `root` is the corpus folder for its id."""
+def load_article(path: Path, root: Path | None = None, article_id: str | None = None) -> Article:
+    """Read and parse one article file; `root` is the corpus folder for its id (or give `article_id`)."""
     where = str(path)
     try:
         data = path.read_bytes()
@@ -323,7 +323,7 @@ def load_article(path: Path, root: Path | None = None) -> Article:
     if not data.strip():
         raise AnnotateError(f"{where}: the article is empty; add text or remove the file")
     text = decode_article_bytes(data, where)
-    return parse_article(text, article_id_for(path, root or path.parent), path)
+    return parse_article(text, article_id or article_id_for(path, root or path.parent), path)
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ class ArticleFile:
 
     def load(self) -> Article:
         """Read and parse the article."""
-        return load_article(self.path, self.root)
+        return load_article(self.path, self.root, self.article_id)
 
 
 def article_paths(folder: Path) -> Iterator[Path]:

@@ -38,6 +38,7 @@ from annotate.corpus import (
     split_paragraphs,
 )
 from annotate.errors import AnnotateError
+from annotate.store import fsync_folder
 from annotate.text import printable
 
 try:  # POSIX only; elsewhere two imports at once are not guarded against.
@@ -830,7 +831,7 @@ def write_import(
                 os.replace(staged_path, target)
                 moved.append(target)
             for folder in {target.parent for _, target in staged}:
-                _fsync_folder(folder)
+                fsync_folder(folder)
         except BaseException as error:
             for target in moved:
                 target.unlink(missing_ok=True)
@@ -865,19 +866,6 @@ class _import_lock:
 
     def __exit__(self, *_: object) -> None:
         self.handle.close()
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- reporting ----------------------------------------------------------------

@@ -44,6 +44,43 @@ class ClaimLabel:
     note: str | None
 
 
+def span_event(
+    article: Article,
+    schema_ref: str,
+    annotator: str,
+    claim: Claim,
+    op: str,
+    label: str | None = None,
+    source: str | None = None,
+    note: str | None = None,
+    segment: str | None = None,
+    suggested: Suggested | None = None,
+) -> Event:
+    """A new event about `claim` of `article` (DESIGN 4.3); label, source and note only for `label`."""
+    event: Event = {
+        "v": FORMAT_VERSION,
+        "id": new_event_id(),
+        "ts": utc_timestamp(),
+        "annotator": annotator,
+        "article_id": article.article_id,
+        "article_sha256": article.sha256,
+        "paragraph": claim.paragraph,
+        "start": claim.start,
+        "end": claim.end,
+        "text": article.body[claim.start : claim.end],
+        "op": op,
+        "label": label if op == "label" else None,
+        "source": source if op == "label" else None,
+        "note": note if op == "label" else None,
+        "schema": schema_ref,
+    }
+    if segment:
+        event["segment"] = segment
+    if suggested is not None:
+        event["suggested"] = dict(suggested)
+    return event
+
+
 def claim_layout(
     article: Article, events: Iterable[Event], *, base: Sequence[Claim] | None = None
 ) -> list[Claim]:
@@ -67,7 +104,8 @@ def claim_layout(
     return [Claim(start, end, article.paragraph_of(start)) for start, end in sorted(spans)]
 
 
-def _fold_article(events: Iterable[Event]) -> dict[Span, Event]:
+def fold_article(events: Iterable[Event]) -> dict[Span, Event]:
+    """One article's events folded by span: the last event per (start, end) wins, `clear` removes."""
     state: dict[Span, Event] = {}
     for event in events:
         span = (event["start"], event["end"])
@@ -99,7 +137,7 @@ def article_progress(article: Article, events: Iterable[Event]) -> tuple[int, in
     """(claims labelled, claims) for an article, from one annotator's events."""
     current, _ = split_stale(article, events)
     claims = claim_layout(article, current)
-    state = _fold_article(current)
+    state = fold_article(current)
     done = sum(1 for claim in claims if _is_done(state.get((claim.start, claim.end))))
     return done, len(claims)
 
@@ -145,7 +183,7 @@ class ArticleSession:
         self.segmenting = partial is not None
         self._base: list[Claim] = list(partial) if partial is not None else default_claims(article)
         self.claims: list[Claim] = claim_layout(article, self.history, base=self._base)
-        self._state = _fold_article(self.history)
+        self._state = fold_article(self.history)
         self._done = 0
         self._paragraph_done = [0] * len(article.paragraphs)
         self._paragraph_total = [0] * len(article.paragraphs)
@@ -386,7 +424,7 @@ class ArticleSession:
         layout_before = {
             (claim.start, claim.end) for claim in claim_layout(self.article, before, base=self._base)
         }
-        state_before = _fold_article(before)
+        state_before = fold_article(before)
         layout_now = {(claim.start, claim.end) for claim in self.claims}
         restore: list[Event] = []
         touched: list[Span] = []
@@ -447,28 +485,9 @@ class ArticleSession:
         segment: str | None = None,
         suggested: Suggested | None = None,
     ) -> Event:
-        event: Event = {
-            "v": FORMAT_VERSION,
-            "id": new_event_id(),
-            "ts": utc_timestamp(),
-            "annotator": self.annotator,
-            "article_id": self.article.article_id,
-            "article_sha256": self.article.sha256,
-            "paragraph": claim.paragraph,
-            "start": claim.start,
-            "end": claim.end,
-            "text": self.article.body[claim.start : claim.end],
-            "op": op,
-            "label": label if op == "label" else None,
-            "source": source if op == "label" else None,
-            "note": note if op == "label" else None,
-            "schema": self.schema.ref,
-        }
-        if segment:
-            event["segment"] = segment
-        if suggested is not None:
-            event["suggested"] = dict(suggested)
-        return event
+        return span_event(
+            self.article, self.schema.ref, self.annotator, claim, op, label, source, note, segment, suggested
+        )
 
     def _commit(self, events: list[Event]) -> None:
         action = events[0]["id"]

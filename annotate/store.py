@@ -245,6 +245,20 @@ class LockHeld(AnnotateError):
     """Another session holds the annotator's file."""
 
 
+def fsync_folder(folder: Path) -> None:
+    """Make a new or renamed file's directory entry in `folder` durable, not just its bytes."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class EventLog:
     """One annotator's append-only event file, opened for writing under a lock.
 
@@ -291,17 +305,7 @@ class EventLog:
             return reader.read(1) != b"\n"
 
     def _fsync_folder(self) -> None:
-        # A new file's directory entry must be durable too, not just its bytes.
-        try:
-            fd = os.open(self.path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fsync_folder(self.path.parent)
 
     def close(self) -> None:
         """Release the lock and close the file."""

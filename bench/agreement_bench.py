@@ -25,9 +25,9 @@ it is steadier on a shared machine. Peak memory is the resident high-water mark
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
+import importlib
 import io
 import math
 import random
@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:  # run as a script: `python bench/agreement_bench.
     sys.path.insert(0, str(ROOT))
 
 from bench.events import sizes, write_event_files  # noqa: E402
+from bench.script import main  # noqa: E402
 from bench.workdir import scratch  # noqa: E402
 
 LABELS = ["confirmed", "disputed", "unattributed", "not_a_claim"]
@@ -155,35 +156,46 @@ def interleaved(repeats: int, jobs: dict[str, Callable[[], None]]) -> dict[str, 
     return best
 
 
-def peak_mb(what: str, folder: Path) -> float:
-    """Peak resident memory in MB of a fresh process doing `what` ('floor' or 'agreement') on `folder`.
+def peak_mb(function: str, *args: Path) -> float:
+    """Peak resident memory in MB of a fresh process running `function` ("module:name") on `args`.
 
     Read from VmHWM in /proc (the new program's own high-water mark: ru_maxrss
     would include the pages of the large parent that forked it), else ru_maxrss.
     """
     code = (
-        "import resource, sys; sys.path.insert(0, sys.argv[3]);"
-        "from pathlib import Path; import bench.agreement_bench as b;"
-        "(b.parse_floor if sys.argv[1] == 'floor' else b.agreement_json)(Path(sys.argv[2]));"
+        "import importlib, resource, sys; sys.path.insert(0, sys.argv[1]);"
+        "from pathlib import Path; module, name = sys.argv[2].split(':');"
+        "getattr(importlib.import_module(module), name)(*map(Path, sys.argv[3:]));"
         "status = Path('/proc/self/status');"
         "hwm = [l.split()[1] for l in status.read_text().splitlines() if l.startswith('VmHWM')] if status.exists() else [];"
         "print(hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, what, str(folder), str(ROOT)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(ROOT), function, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return int(result.stdout.split()[-1]) / 1024  # kB on Linux
 
 
-def measure(folder: Path, repeats: int) -> dict[str, float]:
-    """Time and weigh the floor and the agreement run over the files in `folder`."""
-    parse_floor(folder)  # warm the page cache for both
+def measure(
+    events: Path,
+    repeats: int,
+    function: str = "bench.agreement_bench:agreement_json",
+    target: Path | None = None,
+) -> dict[str, float]:
+    """Time and weigh the floor over `events` and `function` ("module:name") run on `target` (default `events`)."""
+    target = target or events
+    module, name = function.split(":")
+    work = getattr(importlib.import_module(module), name)
+    parse_floor(events)  # warm the page cache for both
     best = interleaved(
         repeats,
         {
-            "floor": lambda: parse_floor(folder),
-            "stream": lambda: stream_floor(folder),
-            "work": lambda: agreement_json(folder),
+            "floor": lambda: parse_floor(events),
+            "stream": lambda: stream_floor(events),
+            "work": lambda: work(target),
         },
     )
     return {
@@ -193,8 +205,8 @@ def measure(folder: Path, repeats: int) -> dict[str, float]:
         "cpu_vs_floor": round(best["work_cpu_s"] / best["floor_cpu_s"], 2),
         "stream_floor_s": round(best["stream_s"], 3),
         "vs_stream_floor": round(best["work_s"] / best["stream_s"], 2),
-        "peak_mb": round(peak_mb("agreement", folder), 1),
-        "floor_peak_mb": round(peak_mb("floor", folder), 1),
+        "peak_mb": round(peak_mb(function, target), 1),
+        "floor_peak_mb": round(peak_mb("bench.agreement_bench:parse_floor", events), 1),
     }
 
 
@@ -216,19 +228,5 @@ def run(quick: bool = False) -> dict[str, float]:
     return figures
 
 
-def main() -> None:
-    """Print the figures as a table, or JSON with --json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 claims instead of 200,000")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
-    figures = run(args.quick)
-    if args.json:
-        print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
-        return
-    for key, value in figures.items():
-        print(f"{key:36} {value:>12}")
-
-
 if __name__ == "__main__":
-    main()
+    main(run, __doc__.splitlines()[0])

@@ -26,12 +26,19 @@ def sizes(quick: bool) -> tuple[int, int]:
 
 
 def write_event_files(
-    folder: Path, claims: int, annotators: int = len(ANNOTATORS), seed: int = 3
+    folder: Path,
+    claims: int,
+    annotators: int = len(ANNOTATORS),
+    seed: int = 3,
+    corpus: Path | None = None,
 ) -> list[Path]:
     """One `<annotator>.jsonl` per annotator, each labelling every claim once, in article order.
 
     Labels agree about 70% of the time; texts are corpus sentences, so lines
-    have the size and escaping (quotes, non-ASCII) of real events.
+    have the size and escaping (quotes, non-ASCII) of real events. Each article
+    is paragraphs of three claims, and its `article_sha256` is the hash of that
+    body, so the events are current for the articles `corpus` receives (written
+    when given, as `bench/article-NNNNN.md`: what export needs beside them).
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -40,10 +47,21 @@ def write_event_files(
     layout = []
     for article in range(articles):
         article_id = f"bench/article-{article:05d}"
-        sha = hashlib.sha256(article_id.encode()).hexdigest()
+        texts = [pool[(article * 31 + claim) % len(pool)] for claim in range(CLAIMS_PER_ARTICLE)]
+        paragraphs = [" ".join(texts[first : first + 3]) for first in range(0, len(texts), 3)]
+        body = "\n\n".join(paragraphs)
+        sha = hashlib.sha256(body.encode()).hexdigest()
+        if corpus is not None:
+            path = corpus / f"{article_id}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                f"---\ntitle: Generated article {article}\noutlet: bench\nlicense: CC0-1.0\n---\n{body}\n",
+                encoding="utf-8",
+            )
         offset = 0
-        for claim in range(CLAIMS_PER_ARTICLE):
-            text = pool[(article * 31 + claim) % len(pool)]
+        for claim, text in enumerate(texts):
+            if claim and claim % 3 == 0:
+                offset += 1  # the second newline between paragraphs
             layout.append(
                 (article_id, sha, claim // 3, offset, offset + len(text), text, rng.choice(LABELS[:3]))
             )

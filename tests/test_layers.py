@@ -29,6 +29,10 @@ DOMAIN = [
     "importer",
     "assignments",
     "catalog",
+    "interchange",
+    "progress",
+    "export",
+    "card",
 ]
 
 

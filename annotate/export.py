@@ -1,0 +1,743 @@
+"""`annotate export`: the labelled dataset (DESIGN 4.6), its card, and interchange files.
+
+One record per claim unit. Units, votes and the final decision come from
+`annotate.units` (gold beats majority beats a single vote; ties marked `tie`),
+the card's agreement figures from `annotate.agreement`; this module filters
+units, shapes records, splits by article and writes files.
+
+Every file is written to a hidden temporary file in the target folder, fsynced
+and renamed over the target (`os.replace`), so a reader sees the old file or
+the new one, never a partial one. The same input gives byte-identical output:
+units come in key order, record keys are sorted, and nothing depends on the clock.
+
+The export is one streaming pass over the units: each record is built, encoded
+and buffered, and no list of records is ever held.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import os
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import orjson
+
+from annotate.corpus import Article
+from annotate.errors import AnnotateError
+from annotate.schema import NOT_A_CLAIM, LabelSchema
+from annotate.store import SpanKey, fsync_folder
+from annotate.units import (
+    Decision,
+    Unit,
+    UnitSet,
+    Vote,
+    final_decision,
+    gc_paused,
+    majority,
+    majority_source,
+)
+
+DATA_FORMATS = ("jsonl", "csv")
+TASK_FORMATS = ("prodigy", "doccano", "label-studio")
+FORMATS = (*DATA_FORMATS, *TASK_FORMATS)
+SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "prodigy": ".jsonl", "doccano": ".jsonl", "label-studio": ".json"}
+CARD_NAME = "DATASET.md"
+ARTICLE_FIELDS = ("title", "outlet", "author", "date", "url", "license")
+DECISIONS = ("gold", "majority", "single", "tie")
+# Every record field, in the CSV's column order.
+FIELDS = (
+    "id",
+    "article_id",
+    "article_sha256",
+    *ARTICLE_FIELDS,
+    "paragraph",
+    "start",
+    "end",
+    "text",
+    "context",
+    "label",
+    "source",
+    "decision",
+    "adjudicator",
+    "top_labels",
+    "annotators",
+    "votes",
+    "split",
+    "schema",
+)
+CSV_COLUMNS = FIELDS
+# The order of keys in a JSONL record. Records are built in this order, so the
+# JSONL has sorted keys without orjson sorting every record.
+RECORD_KEYS = tuple(sorted(FIELDS))
+_SPLIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_BATCH = 4096
+
+
+# -- splits ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    """One named part of a split dataset and its share of the articles."""
+
+    name: str
+    fraction: float
+
+
+def parse_split(spec: str) -> list[Split]:
+    """Parse `train=0.8,dev=0.1,test=0.1`; shares must be positive and add up to 1."""
+    parts: list[Split] = []
+    for piece in spec.split(","):
+        name, sep, value = piece.strip().partition("=")
+        name = name.strip()
+        if not sep or not _SPLIT_NAME.fullmatch(name):
+            raise AnnotateError(
+                f"--split {spec!r}: {piece.strip()!r} is not NAME=SHARE (names are lower-case letters, digits, "
+                "'_' or '-'); e.g. --split train=0.8,dev=0.1,test=0.1"
+            )
+        try:
+            fraction = float(value)
+        except ValueError:
+            raise AnnotateError(
+                f"--split {spec!r}: share {value.strip()!r} of {name!r} is not a number"
+            ) from None
+        if not 0 < fraction <= 1:
+            raise AnnotateError(f"--split {spec!r}: share of {name!r} must be above 0 and at most 1")
+        if any(part.name == name for part in parts):
+            raise AnnotateError(f"--split {spec!r}: {name!r} is given twice")
+        parts.append(Split(name, fraction))
+    total = sum(part.fraction for part in parts)
+    if abs(total - 1) > 1e-6:
+        raise AnnotateError(f"--split {spec!r}: the shares add up to {total:g}, not 1")
+    return parts
+
+
+def assign_splits(article_ids: Iterable[str], splits: Sequence[Split], seed: int) -> dict[str, str]:
+    """Each article's split: articles shuffled with `seed`, then cut by share (largest remainder).
+
+    Whole articles go to one split, so no article's claims leak across splits.
+    """
+    ordered = sorted(set(article_ids))
+    random.Random(seed).shuffle(ordered)
+    total = len(ordered)
+    counts = [int(part.fraction * total) for part in splits]
+    remainders = sorted(range(len(splits)), key=lambda i: (-(splits[i].fraction * total - counts[i]), i))
+    for i in remainders[: total - sum(counts)]:
+        counts[i] += 1
+    assignment: dict[str, str] = {}
+    position = 0
+    for part, count in zip(splits, counts, strict=True):
+        for article_id in ordered[position : position + count]:
+            assignment[article_id] = part.name
+        position += count
+    return assignment
+
+
+def split_path(out: Path, name: str) -> Path:
+    """Where split `name` of output `out` goes: `claims.jsonl` -> `claims.train.jsonl`."""
+    return out.with_name(f"{out.stem}.{name}{out.suffix}")
+
+
+# -- atomic output --------------------------------------------------------------
+
+
+def _partial_name(target: Path, pid: int) -> Path:
+    return target.with_name(f".{target.name}.{pid}.partial")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(target: Path) -> None:
+    """Remove temporary files an earlier, killed export left for `target`."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.partial")
+    if not target.parent.is_dir():
+        return
+    for path in target.parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and not _pid_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_output(target: Path) -> Iterator[IO[bytes]]:
+    """A binary handle whose content replaces `target` only once fully written and fsynced."""
+    remove_stale_partials(target)
+    partial = _partial_name(target, os.getpid())
+    try:
+        # A large buffer: records are written one by one, each a fraction of a page.
+        handle = partial.open("wb", buffering=1 << 20)
+    except OSError as error:
+        raise AnnotateError(f"{target}: cannot write ({error.strerror}); check the folder") from None
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    fsync_folder(target.parent)
+
+
+# -- what was asked -------------------------------------------------------------
+
+
+@dataclass
+class ExportOptions:
+    """What `annotate export` was asked for."""
+
+    corpus: Path
+    annotations: Path
+    fmt: str
+    out: Path
+    force: bool = False
+    min_annotators: int = 1
+    include_not_a_claim: bool = False
+    include_ties: bool = False
+    split: str | None = None
+    seed: int | None = None
+    schema: Path | None = None
+    label_studio_offsets: str = "code-points"
+    doccano_offsets: str = "utf-16"
+    skip_bad: bool = False
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Checked options: the schema, the splits and every file the export will write."""
+
+    options: ExportOptions
+    schema: LabelSchema
+    splits: tuple[Split, ...]
+    targets: tuple[Path, ...]
+    card: Path
+
+
+def plan_export(options: ExportOptions) -> ExportPlan:
+    """Check the options before any heavy work: format, split, output files, --force, schema."""
+    from annotate.schema import DEFAULT_SCHEMA, load_schema
+
+    if options.fmt not in FORMATS:
+        raise AnnotateError(f"unknown format {options.fmt!r}: use one of {', '.join(FORMATS)}")
+    if options.min_annotators < 1:
+        raise AnnotateError("--min-annotators must be 1 or more")
+    if options.seed is not None and options.split is None:
+        raise AnnotateError("--seed only applies with --split; add e.g. --split train=0.8,dev=0.1,test=0.1")
+    for name, value in (
+        ("--label-studio-offsets", options.label_studio_offsets),
+        ("--doccano-offsets", options.doccano_offsets),
+    ):
+        if value not in ("code-points", "utf-16"):
+            raise AnnotateError(f"{name} must be code-points or utf-16")
+    splits = tuple(parse_split(options.split)) if options.split else ()
+    out = options.out
+    targets = tuple(split_path(out, part.name) for part in splits) if splits else (out,)
+    card = out.parent / CARD_NAME
+    if card in targets:
+        raise AnnotateError(f"--out {out}: that name is the dataset card's; choose another file name")
+    if not out.parent.is_dir():
+        raise AnnotateError(f"{out.parent}: no such folder for --out; create it first")
+    existing = [path for path in [*targets, card] if path.exists()]
+    if existing and not options.force:
+        raise AnnotateError(
+            f"{existing[0]} already exists; pass --force to replace it"
+            + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else "")
+        )
+    if not options.annotations.exists():
+        raise AnnotateError(f"{options.annotations}: no such annotation folder or file; check --annotations")
+    schema = load_schema(options.schema or DEFAULT_SCHEMA)
+    return ExportPlan(options, schema, splits, targets, card)
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote and left out, for the CLI and the card."""
+
+    files: list[Path] = field(default_factory=list)
+    records: int = 0
+    per_split: dict[str, int] = field(default_factory=dict)
+    articles_per_split: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    labels_per_split: dict[str, Counter[str]] = field(default_factory=dict)
+    decisions: Counter[str] = field(default_factory=Counter)
+    excluded: Counter[str] = field(default_factory=Counter)
+    annotator_votes: Counter[str] = field(default_factory=Counter)
+    article_records: Counter[str] = field(default_factory=Counter)
+    missing_article_events: int = 0
+    stale_events: int = 0
+    problems: int = 0
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase (records, agreement), for the benchmark."""
+
+
+# -- decisions ------------------------------------------------------------------
+
+
+class DecidedUnit(NamedTuple):
+    """A unit with its final decision, as export needs it."""
+
+    key: SpanKey
+    votes: list[dict[str, Any]]
+    """The record's `votes`: `annotator`, `end`, `label`, `source` ("" for none), `start`
+    (the span the annotator drew), keys sorted, sorted by annotator."""
+    voters: tuple[str, ...]
+    """The annotators of `votes`, in the same order."""
+    label: str | None
+    source: str | None
+    method: str
+    tied: tuple[str, ...]
+    top: tuple[str, ...]
+    """The label most annotators gave, or the labels that tied for most (gold aside)."""
+    adjudicator: str | None
+    note: str | None
+    """The note that goes with the decided label: the adjudicator's or the single annotator's."""
+
+
+class _Profile(NamedTuple):
+    """The decision for one combination of label codes across the annotator columns."""
+
+    voters: tuple[tuple[int, str, str], ...]  # (column, annotator, label)
+    names: tuple[str, ...]
+    position: dict[int, int]  # column -> index in voters
+    decision: Decision
+    top: tuple[str, ...]  # the label(s) with the most votes
+    winners: tuple[int, ...]  # columns that gave the decided label
+    winners_sources: Callable[[Sequence[str | None]], tuple[str | None, ...]]
+
+
+def _decide_profile(profile: tuple[int | None, ...], names: Sequence[str], labels: Sequence[str]) -> _Profile:
+    voters = tuple((i, names[i], labels[code]) for i, code in enumerate(profile) if code is not None)
+    votes = {name: Vote(label, None, None, 0, 0) for _, name, label in voters}
+    decision = final_decision(Unit("", 0, 0, 0, "", "", votes))
+    leader, tied = majority(votes)
+    winners = tuple(i for i, _, label in voters if label == decision.label)
+    position = {i: n for n, (i, _, _) in enumerate(voters)}
+    return _Profile(
+        voters,
+        tuple(name for _, name, _ in voters),
+        position,
+        decision,
+        (leader,) if leader is not None else tied,
+        winners,
+        _picker(winners),
+    )
+
+
+def _picker(columns: tuple[int, ...]) -> Callable[[Sequence[str | None]], tuple[str | None, ...]]:
+    """A function taking those columns out of a row, always as a tuple (itemgetter of one index is not)."""
+    if len(columns) == 1:
+        (only,) = columns
+        return lambda row: (row[only],)
+    return itemgetter(*columns) if columns else lambda row: ()
+
+
+def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
+    """Every unit with votes, in key order, with `units.final_decision`'s decision.
+
+    This is the one place export reads the UnitSet's bulk columns (the access
+    units.py documents for agreement) instead of `UnitSet.units()`: building a
+    `Unit` of `Vote` objects per claim costs about 6 s for 200,000 claims, more
+    than the rest of the export. The rule is not copied: the label decision is
+    `final_decision` run once per distinct combination of labels (there are few),
+    the source `majority_source` once per distinct tuple of the winners' sources,
+    and gold units go through `final_decision(units.unit(key))` whole.
+    `test_fast_decisions_equal_final_decision` checks the result equals
+    `final_decision(unit)` on every unit.
+    """
+    names = units.annotators
+    label_names = units.label_names
+    order = units.order
+    unit_keys = units.unit_keys
+    gold = units.gold
+    notes = units.notes
+    label_columns = [units.label_column(index) for index in range(len(names))]
+    source_columns = [list(map(column.__getitem__, order)) for column in units.sources]
+    # Votes moved to a unit by overlap matching keep the annotator's own span.
+    moved = [(index, spans) for index, spans in enumerate(units.spans) if spans]
+    profiles: dict[tuple[int | None, ...], _Profile] = {}
+    sources_decided: dict[tuple[str, tuple[str | None, ...]], str | None] = {}
+    # tuple.__new__ builds the NamedTuple without its Python-level __new__
+    # (a tenth of the cost, for 200,000 units).
+    make = tuple.__new__
+    for uid, profile, sources in zip(
+        order, zip(*label_columns, strict=True), zip(*source_columns, strict=True), strict=True
+    ):
+        key = unit_keys[uid]
+        known = profiles.get(profile)
+        if known is None:
+            known = profiles[profile] = _decide_profile(profile, names, label_names)
+        _, start, end = key
+        votes = [
+            {"annotator": name, "end": end, "label": label, "source": sources[i] or "", "start": start}
+            for i, name, label in known.voters
+        ]
+        for index, spans in moved:
+            own = spans.get(uid)
+            at = known.position.get(index)
+            if own is not None and at is not None:
+                votes[at]["start"], votes[at]["end"] = own
+        if gold and key in gold:
+            decision = final_decision(units.unit(key))
+            adjudicator = gold[key].adjudicator if decision.method == "gold" else None
+            note = gold[key].note if decision.method == "gold" else None
+            yield make(
+                DecidedUnit,
+                (
+                    key,
+                    votes,
+                    known.names,
+                    decision.label,
+                    decision.source,
+                    decision.method,
+                    decision.tied,
+                    known.top,
+                    adjudicator,
+                    note,
+                ),
+            )
+            continue
+        decision = known.decision
+        label = decision.label
+        source = None
+        if label is not None:
+            named = known.winners_sources(sources)
+            if any(named):
+                # majority_source depends only on the winners' sources, in annotator order.
+                cache_key = (label, named)
+                if cache_key in sources_decided:
+                    source = sources_decided[cache_key]
+                else:
+                    if len(sources_decided) > 65536:
+                        sources_decided.clear()
+                    winners = {names[i]: Vote(label, sources[i], None, 0, 0) for i in known.winners}
+                    source = sources_decided[cache_key] = majority_source(winners, label)
+        note = notes[known.voters[0][0]].get(uid) if decision.method == "single" else None
+        yield make(
+            DecidedUnit,
+            (key, votes, known.names, label, source, decision.method, decision.tied, known.top, None, note),
+        )
+
+
+# -- records --------------------------------------------------------------------
+
+
+class ArticleFields(NamedTuple):
+    """What every record of one article shares."""
+
+    article: Article
+    meta: tuple[str, ...]
+    """The ARTICLE_FIELDS values, "" where the article has none."""
+    split: str
+
+
+def article_fields(article: Article, split: str | None = None) -> ArticleFields:
+    """An article's shared record fields: always the same keys, text ("" where absent)."""
+    meta = tuple(
+        "" if value is None else str(value) for value in (article.meta.get(key) for key in ARTICLE_FIELDS)
+    )
+    return ArticleFields(article, meta, split or "")
+
+
+def make_record(unit: DecidedUnit, shared: ArticleFields, schema_ref: str) -> dict[str, Any]:
+    """One dataset record (DESIGN 4.6).
+
+    Every record has the same keys, each always of one JSON type, never null or
+    an empty list: absent text is "". Loaders that infer a column's type from the
+    first part of a file (the Hugging Face JSON loader reads 10 MiB) could not
+    take text into a column they saw only nulls in.
+    """
+    key, votes, _, label, source, method, _, top, adjudicator, _ = unit
+    article, (title, outlet, author, date, url, license_), split = shared
+    article_id, start, end = key
+    paragraph = bisect.bisect_right(article.paragraph_starts, start) - 1
+    # Keys in sorted order (RECORD_KEYS); orjson keeps insertion order.
+    return {
+        "adjudicator": adjudicator or "",
+        "annotators": len(votes),
+        "article_id": article_id,
+        "article_sha256": article.sha256,
+        "author": author,
+        "context": article.paragraphs[paragraph],
+        "date": date,
+        "decision": method,
+        "end": end,
+        "id": f"{article_id}:{start}-{end}",
+        "label": label or "",
+        "license": license_,
+        "outlet": outlet,
+        "paragraph": paragraph,
+        "schema": schema_ref,
+        "source": source or "",
+        "split": split,
+        "start": start,
+        "text": article.body[start:end],
+        "title": title,
+        "top_labels": top,
+        "url": url,
+        "votes": votes,
+    }
+
+
+class RecordSink:
+    """Decided units to one output file, in the export's format."""
+
+    def __init__(self, handle: IO[bytes], schema_ref: str) -> None:
+        self.handle = handle
+        self.schema_ref = schema_ref
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add one unit (units arrive in key order: by article, then span)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Write what is pending and finish the file."""
+
+
+class JsonlSink(RecordSink):
+    """One JSON object a line, keys sorted."""
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add one record."""
+        self.handle.write(
+            orjson.dumps(make_record(unit, shared, self.schema_ref), option=orjson.OPT_APPEND_NEWLINE)
+        )
+
+
+class CsvSink(RecordSink):
+    """Flat CSV: one column per field; `votes` and `top_labels` as JSON text."""
+
+    def __init__(self, handle: IO[bytes], schema_ref: str) -> None:
+        super().__init__(handle, schema_ref)
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.writer.writerow(CSV_COLUMNS)
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add one row."""
+        record = make_record(unit, shared, self.schema_ref)
+        record["votes"] = orjson.dumps(record["votes"]).decode()
+        record["top_labels"] = orjson.dumps(record["top_labels"]).decode()
+        self.writer.writerow([record[column] for column in CSV_COLUMNS])
+        if self.buffer.tell() > 1 << 20:
+            self.close()
+
+    def close(self) -> None:
+        """Write what is buffered."""
+        self.handle.write(self.buffer.getvalue().encode("utf-8"))
+        self.buffer.seek(0)
+        self.buffer.truncate()
+
+
+class TaskSink(RecordSink):
+    """Prodigy, doccano or Label Studio tasks: one task per article with its decided spans."""
+
+    def __init__(self, handle: IO[bytes], schema_ref: str, fmt: str, offsets: str) -> None:
+        from annotate.interchange import TaskWriter
+
+        super().__init__(handle, schema_ref)
+        self.tasks = TaskWriter(fmt, handle, offsets)
+        self.article: Article | None = None
+        self.spans: list[Any] = []
+
+    def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
+        """Add the unit's span to its article's task."""
+        from annotate.interchange import TaskSpan
+
+        if unit.label is None:
+            raise ValueError("a tie has no label to put on a span")  # run_export leaves ties out
+        if shared.article is not self.article:
+            self._flush()
+            self.article = shared.article
+        _, start, end = unit.key
+        self.spans.append(TaskSpan(start, end, unit.label, unit.source, unit.note))
+
+    def _flush(self) -> None:
+        from annotate.interchange import Task
+
+        if self.article is not None and self.spans:
+            self.tasks.write(Task(self.article, tuple(self.spans)))
+        self.spans = []
+
+    def close(self) -> None:
+        """Write the last task and finish the file."""
+        self._flush()
+        self.tasks.close()
+
+
+def _sink(plan: ExportPlan, handle: IO[bytes]) -> RecordSink:
+    fmt, ref = plan.options.fmt, plan.schema.ref
+    if fmt == "jsonl":
+        return JsonlSink(handle, ref)
+    if fmt == "csv":
+        return CsvSink(handle, ref)
+    offsets = plan.options.doccano_offsets if fmt == "doccano" else plan.options.label_studio_offsets
+    return TaskSink(handle, ref, fmt, offsets)
+
+
+# -- the export -----------------------------------------------------------------
+
+
+def newest_event_time(files: Iterable[Path]) -> str | None:
+    """The latest `ts` among the last lines of append-only event files (None if none)."""
+    newest: str | None = None
+    for path in files:
+        try:
+            with path.open("rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - 65536))
+                tail = handle.read().splitlines()
+        except OSError:
+            continue
+        for line in reversed(tail):
+            try:
+                ts = orjson.loads(line).get("ts")
+            except (orjson.JSONDecodeError, AttributeError):
+                continue
+            if isinstance(ts, str):
+                newest = ts if newest is None or ts > newest else newest
+                break
+    return newest
+
+
+def export_dataset(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    report: Callable[[str], None] = lambda line: None,
+) -> ExportSummary:
+    """Write the records of `units` (loaded with `articles`) and the card, as `plan` says."""
+    from annotate.agreement import agreement_report
+    from annotate.card import render_card
+    from annotate.progress import progress
+    from annotate.units import gold_files
+
+    options, schema = plan.options, plan.schema
+    if not units.annotators:
+        raise AnnotateError(
+            f"{options.annotations}: no annotation events to export; check --annotations (nothing was written)"
+        )
+    if units.schema_ref is not None and units.schema_ref != schema.ref:
+        raise AnnotateError(
+            f"{options.annotations}: events use schema {units.schema_ref!r} but the schema given is "
+            f"{schema.ref!r}; pass the matching --schema"
+        )
+    summary = ExportSummary(
+        missing_article_events=units.unknown_article_events,
+        stale_events=units.stale_events,
+        problems=len(units.problems),
+        notes=list(units.notes_for_report),
+    )
+    if units.unknown_article_events:
+        report(
+            f"skipped {units.unknown_article_events} event(s) about articles missing from {options.corpus} "
+            "(annotate validate names them)"
+        )
+    if units.stale_events:
+        report(f"skipped {units.stale_events} stale event(s) made on an earlier version of an article body")
+    for line in summary.notes:
+        report(line)
+
+    clock = time.perf_counter()
+    # Whole articles are shared out among the splits: every article with a
+    # labelled unit, so the assignment does not depend on the filters.
+    assignment = (
+        assign_splits({units.unit_keys[uid][0] for uid in units.order}, plan.splits, options.seed or 0)
+        if plan.splits
+        else {}
+    )
+    interchange = options.fmt in TASK_FORMATS
+    tie_reason = (
+        f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
+    )
+    # One count per (article, label, decision, annotators) while streaming; the
+    # summary's counters are derived from it afterwards (one dict update a record).
+    tally: Counter[tuple[str, str | None, str, tuple[str, ...]]] = Counter()
+    with gc_paused(), ExitStack() as stack:
+        sinks = {target: _sink(plan, stack.enter_context(atomic_output(target))) for target in plan.targets}
+        excluded = summary.excluded
+        minimum = options.min_annotators
+        keep_ties = options.include_ties and not interchange
+        keep_not_a_claim = options.include_not_a_claim
+        current: str | None = None
+        shared = sink = None
+        with progress(len(units.order), "exporting") as tick:
+            for done, unit in enumerate(decided_units(units), 1):
+                if not done % _BATCH:
+                    tick(_BATCH)
+                if len(unit.votes) < minimum:
+                    excluded["fewer annotators than --min-annotators"] += 1
+                    continue
+                method = unit.method
+                if method == "tie" and not keep_ties:
+                    excluded[tie_reason] += 1
+                    continue
+                label = unit.label
+                if label == NOT_A_CLAIM and not keep_not_a_claim:
+                    excluded["not_a_claim (pass --include-not-a-claim)"] += 1
+                    continue
+                article_id = unit.key[0]
+                if article_id != current:
+                    current = article_id
+                    split = assignment.get(article_id)
+                    shared = article_fields(articles[article_id], split)
+                    sink = sinks[split_path(options.out, split) if split else options.out]
+                assert shared is not None and sink is not None
+                sink.write(unit, shared)
+                tally[article_id, label, method, unit.voters] += 1
+        for sink_ in sinks.values():
+            sink_.close()
+    for (article_id, label, method, voters), count in tally.items():
+        name = label or "tie"
+        summary.records += count
+        summary.labels[name] += count
+        summary.decisions[method] += count
+        summary.article_records[article_id] += count
+        for annotator in voters:
+            summary.annotator_votes[annotator] += count
+        split = assignment.get(article_id)
+        if split:
+            summary.per_split[split] = summary.per_split.get(split, 0) + count
+            summary.labels_per_split.setdefault(split, Counter())[name] += count
+    if assignment:
+        summary.articles_per_split.update(assignment[article_id] for article_id in summary.article_records)
+    summary.files.extend(plan.targets)
+    summary.timings["records"] = time.perf_counter() - clock
+    tied = summary.excluded.get(tie_reason, 0)
+    if interchange and options.include_ties and tied:
+        report(
+            f"--include-ties: {tied} tied claim(s) left out all the same; a {options.fmt} span needs a label"
+        )
+    for part in plan.splits:
+        if not summary.per_split.get(part.name):
+            report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
+    clock = time.perf_counter()
+    agreement = agreement_report(units, schema.names)
+    summary.timings["agreement"] = time.perf_counter() - clock
+    newest = newest_event_time([*units.files, *gold_files([options.annotations])])
+    text = render_card(plan, summary, articles, agreement, newest, units.annotators)
+    with atomic_output(plan.card) as handle:
+        handle.write(text.encode("utf-8"))
+    summary.files.append(plan.card)
+    return summary
