@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import random
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from typing import Any
 import yaml
 
 from annotate import safeyaml
+from annotate.atomic import replace_file
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.session import article_progress
@@ -311,17 +310,8 @@ def write_assignments(path: Path, assignments: Assignments) -> None:
     """Write the file atomically: a temporary file in the same folder, fsynced, renamed over it."""
     text = render_assignments(assignments)
     try:
-        fd, temporary = tempfile.mkstemp(prefix=".assignments-", suffix=".yaml", dir=path.parent)
+        replace_file(path, text.encode("utf-8"))
     except OSError as error:
-        raise AnnotateError(f"{path.parent}: cannot write the assignments ({error.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise AnnotateError(
             f"{path}: cannot write the assignments ({error.strerror}); nothing changed"
         ) from None

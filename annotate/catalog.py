@@ -7,11 +7,10 @@ file); claim counts come later, from a worker.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import re
 import statistics
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from annotate.atomic import replace_file
 from annotate.corpus import (
     ArticleFile,
     decode_article_bytes,
@@ -153,18 +153,8 @@ def _load_catalog_cache(root: Path) -> dict[str, list[Any]]:
 def _write_catalog_cache(root: Path, files: dict[str, list[Any]]) -> None:
     target = catalog_cache_file(root)
     payload = orjson.dumps({"version": CATALOG_VERSION, "root": str(root), "files": files})
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".catalog-", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(payload)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        replace_file(target, payload, durable=False)
 
 
 # -- statistics ---------------------------------------------------------------

@@ -14,11 +14,11 @@ fast without ever changing which spans pysbd gives:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import orjson
 
+from annotate.atomic import replace_file
 from annotate.corpus import Article
 
 # Bump when `sentence_spans` changes how it turns pysbd's sentences into spans:
@@ -238,19 +239,8 @@ def remember_claims(article: Article, claims: Sequence[Claim]) -> None:
     for claim in frozen:
         flat.extend((claim.start, claim.end, claim.paragraph))
     payload = orjson.dumps({"segmenter": segmenter_version(), "sha256": article.sha256, "claims": flat})
-    target = _cache_file(article)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".segments-", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(payload)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        replace_file(_cache_file(article), payload, durable=False)
 
 
 def forget_cached_claims() -> None:

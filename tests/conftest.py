@@ -31,6 +31,25 @@ def corpus(tmp_path: Path) -> Path:
     return target
 
 
+# The four articles some tests' figures were worked out on (the sample corpus grows).
+FOUR_ARTICLES = (
+    f"{SEED_ID}.txt",
+    "voa-2006-12-13-chad-army-rebels-claim-victory.md",
+    "wikinews-2004-11-19-beheaded-bodies-found-mosul.md",
+    "wikinews-2005-04-04-venezuela-buys-weapons-from-spain.md",
+)
+
+
+@pytest.fixture
+def four_articles(tmp_path: Path) -> Path:
+    """A private corpus of the four original sample articles."""
+    target = tmp_path / "corpus"
+    target.mkdir()
+    for name in FOUR_ARTICLES:
+        shutil.copy(CORPUS / name, target / name)
+    return target
+
+
 @pytest.fixture
 def seed(corpus: Path) -> Path:
     """The seed article's path in the private corpus."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,25 +23,13 @@ from annotate.errors import AnnotateError
 from annotate.schema import DEFAULT_SCHEMA, load_schema
 from annotate.session import ArticleSession
 from annotate.store import Event
-from tests.conftest import CORPUS, SEED_ID
-
-# The four articles these tests' figures were worked out on (the sample corpus grows).
-FOUR_ARTICLES = (
-    f"{SEED_ID}.txt",
-    "voa-2006-12-13-chad-army-rebels-claim-victory.md",
-    "wikinews-2004-11-19-beheaded-bodies-found-mosul.md",
-    "wikinews-2005-04-04-venezuela-buys-weapons-from-spain.md",
-)
+from tests.conftest import CORPUS, FOUR_ARTICLES
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """A private corpus of four sample articles."""
-    target = tmp_path / "corpus"
-    target.mkdir()
-    for name in FOUR_ARTICLES:
-        shutil.copy(CORPUS / name, target / name)
-    return target
+def corpus(four_articles: Path) -> Path:
+    """These tests' figures were worked out on the four original sample articles."""
+    return four_articles
 
 
 NAMES = [f"ann{i}" for i in range(10)]

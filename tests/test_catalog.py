@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import orjson
@@ -11,25 +10,13 @@ import pytest
 from annotate.catalog import read_catalog
 from annotate.cli import main
 from annotate.corpus import discover
-from tests.conftest import CORPUS, SEED_ID
-
-# The four articles these tests' figures were worked out on (the sample corpus grows).
-FOUR_ARTICLES = (
-    f"{SEED_ID}.txt",
-    "voa-2006-12-13-chad-army-rebels-claim-victory.md",
-    "wikinews-2004-11-19-beheaded-bodies-found-mosul.md",
-    "wikinews-2005-04-04-venezuela-buys-weapons-from-spain.md",
-)
+from tests.conftest import SEED_ID
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """A private corpus of four sample articles."""
-    target = tmp_path / "corpus"
-    target.mkdir()
-    for name in FOUR_ARTICLES:
-        shutil.copy(CORPUS / name, target / name)
-    return target
+def corpus(four_articles: Path) -> Path:
+    """These tests' figures were worked out on the four original sample articles."""
+    return four_articles
 
 
 def test_catalog_reads_metadata_like_the_loader(corpus: Path) -> None:

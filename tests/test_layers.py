@@ -8,6 +8,7 @@ import sys
 from tests.conftest import ROOT
 
 DOMAIN = [
+    "atomic",
     "corpus",
     "segment",
     "schema",
