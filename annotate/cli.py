@@ -10,13 +10,13 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotate import __version__
 from annotate.errors import AnnotateError
+from annotate.progress import progress
 
 if TYPE_CHECKING:
     from annotate.corpus import Article
@@ -127,15 +127,6 @@ def _cmd_open(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on a terminal; silent when stderr is piped. Yields `advance(n)`."""
-    from annotate.progress import progress
-
-    with progress(total, description, threshold=2) as advance:
-        yield advance
-
-
 def _cmd_import(args: argparse.Namespace) -> int:
     from annotate.importer import (
         describe_entry,
@@ -147,7 +138,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
 
     sources = source_files(args.sources, args.format)
-    with progress_bar("Reading sources", len(sources)) as advance:
+    with progress(len(sources), "Reading sources", threshold=2) as advance:
         articles, problems = read_sources(sources, args.encoding, advance)
     plan = plan_import(articles, args.corpus, problems)
     if args.dry_run:
@@ -167,7 +158,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         raise AnnotateError(f"{plan.problems[0]}{more}; nothing was imported (--skip-bad imports the others)")
     for problem in plan.problems:
         print(f"annotate: skipped: {problem}", file=sys.stderr)
-    with progress_bar("Writing articles", len(plan.new)) as advance:
+    with progress(len(plan.new), "Writing articles", threshold=2) as advance:
         written = write_import(plan, advance)
     for line in describe_notes(plan):
         print(line)
@@ -212,7 +203,7 @@ def _cmd_corpus_stats(args: argparse.Namespace) -> int:
     from annotate.corpus import discover
 
     files = discover([args.corpus])
-    with progress_bar("Counting", len(files)) as advance:
+    with progress(len(files), "Counting", threshold=2) as advance:
         stats = corpus_stats(files, advance)
     if args.json:
         sys.stdout.write(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -264,18 +255,11 @@ def load_units_for_cli(
 
     files = event_files(paths)
     total = sum(path.stat().st_size for path in files)
-    show = sys.stderr.isatty() and not quiet and total > 8 << 20
+    # Counted in bytes read; under 8 MiB the reading takes well under a second.
+    threshold = total + 1 if quiet else 8 << 20
     try:
-        if show:
-            from rich.progress import Progress
-
-            with Progress(transient=True) as bar:
-                task = bar.add_task("reading annotations", total=total)
-                units = load_units(
-                    paths, articles, skip_bad=skip_bad, progress=lambda n: bar.advance(task, n)
-                )
-        else:
-            units = load_units(paths, articles, skip_bad=skip_bad)
+        with progress(total, "Reading annotations (bytes)", threshold) as advance:
+            units = load_units(paths, articles, skip_bad=skip_bad, progress=advance)
     except BadLines as error:
         for problem in error.problems:
             print(f"annotate: {problem}", file=sys.stderr)
@@ -396,35 +380,26 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     schema = load_schema(args.schema or DEFAULT_SCHEMA)
     files = discover(args.paths)
     out = sys.stdout
-    progress = None
-    if sys.stderr.isatty() and len(files) > 1:
-        from rich.console import Console
-        from rich.progress import Progress
-
-        progress = Progress(console=Console(stderr=True), transient=True)
-        progress.start()
     try:
-        task = progress.add_task("suggesting", total=len(files)) if progress else None
-        for item in files:
-            article = item.load()
-            suggestions = suggest_article(article, default_claims(article), schema.names)
-            if args.json:
-                out.write(
-                    "".join(orjson.dumps(s.as_json(article.article_id)).decode() + "\n" for s in suggestions)
-                )
-            else:
-                out.write(f"== {article.article_id} ({len(suggestions)} claims)\n")
-                out.write("".join(line + "\n" for s in suggestions for line in suggestion_lines(s)))
-            if progress is not None and task is not None:
-                progress.advance(task)
+        with progress(len(files), "Suggesting", threshold=2) as advance:
+            for item in files:
+                article = item.load()
+                suggestions = suggest_article(article, default_claims(article), schema.names)
+                if args.json:
+                    out.write(
+                        "".join(
+                            orjson.dumps(s.as_json(article.article_id)).decode() + "\n" for s in suggestions
+                        )
+                    )
+                else:
+                    out.write(f"== {article.article_id} ({len(suggestions)} claims)\n")
+                    out.write("".join(line + "\n" for s in suggestions for line in suggestion_lines(s)))
+                advance(1)
         out.flush()
     except BrokenPipeError:
         # `annotate suggest ... | head`: the reader left; that is not an error.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
-    finally:
-        if progress is not None:
-            progress.stop()
     return 0
 
 
