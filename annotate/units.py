@@ -69,20 +69,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
-
-import orjson
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
 from annotate.store import (
-    FORMAT_VERSION,
+    RECORD_DECODER,
+    Batch,
     Event,
+    EventRecord,
     LineProblem,
     SpanKey,
-    check_event,
+    decode_batches,
     event_files,
-    line_problem,
+    record_ordered,
 )
 
 GOLD_FOLDER = "gold"
@@ -365,6 +364,20 @@ def load_gold(
 _GROWTH = 4096
 
 
+@dataclass
+class _FileState:
+    """What the fold of one file carries from batch to batch: the current runs."""
+
+    name: str | None = None
+    schema: str | None = None
+    article: str | None = None
+    sha: str | None = None
+    column: int = -1
+    labels: list[int | None] = field(default_factory=list)
+    sources: list[str | None] = field(default_factory=list)
+    notes: dict[int, str] = field(default_factory=dict)
+
+
 class _Loader:
     """One pass over the annotator files, folding each annotator's events into columns."""
 
@@ -408,142 +421,106 @@ class _Loader:
             self.conflicted.add(article_id)
 
     def read(self, path: Path, progress: Progress | None) -> None:
-        """Fold one file into the columns (the hot loop: keep it lean)."""
-        units = self.units
+        """Fold one file into the columns, batch by batch of valid lines."""
         try:
-            handle = path.open("rb")
+            data = path.read_bytes()
         except OSError as error:
             raise AnnotateError(
                 f"{path}: cannot read ({error.strerror}); check the path and permissions"
             ) from None
-        with handle:
-            lines: Iterable[bytes] = handle if progress is None else _reporting(handle, progress)
-            loads = orjson.loads
-            articles = self.articles
-            codes = self.codes
-            interned = self.interned
-            article_ids = self.article_ids
-            uid_of = units.uid_of
-            unit_keys = units.unit_keys
-            info = units.info
-            schema: str | None = None
-            name: str | None = None
-            last_article: str | None = None
-            last_sha: str | None = None
-            labels: list[int | None] = []
-            sources: list[str | None] = []
-            notes: dict[int, str] = {}
-            column = -1
-            for number, line in enumerate(lines, 1):
-                try:
-                    event = loads(line)
-                    article_id = event["article_id"]
-                    start = event["start"]
-                    end = event["end"]
-                    if (
-                        type(start) is not int
-                        or type(end) is not int
-                        or event["v"] != FORMAT_VERSION
-                        or not 0 <= start <= end
-                    ):
-                        raise ValueError
-                    # One copy of each article id: the span keys of later annotators then
-                    # compare by identity in uid_of (in a micro-benchmark: ~15% of the fold's own time).
-                    known_article = article_ids.get(article_id)
-                    if known_article is None:
-                        if type(article_id) is not str:
-                            raise ValueError
-                        known_article = article_ids[article_id] = article_id
-                    article_id = known_article
-                    if event["annotator"] != name:
-                        name = event["annotator"]
-                        if type(name) is not str:
-                            raise ValueError
-                        if event.get("adjudicated"):
-                            raise AnnotateError(
-                                f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
-                                f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
-                            )
-                        column = self.annotator(name)
-                        labels = units.labels[column]
-                        sources = units.sources[column]
-                        notes = units.notes[column]
-                    if event["schema"] != schema:
-                        schema = event["schema"]
-                        if type(schema) is not str:
-                            raise ValueError
-                        files = self.schema_files.setdefault(schema, [])
-                        if path not in files:
-                            files.append(path)
-                    sha = event["article_sha256"]
-                    if articles is not None:
-                        article = articles.get(article_id)
-                        if article is None:
-                            units.unknown_article_events += 1
-                            continue
-                        if sha != article.sha256 or article.body[start:end] != event["text"]:
-                            units.stale_events += 1
-                            continue
-                    elif article_id != last_article or sha != last_sha:
-                        # Events come in runs per article: check the hash table only when the run changes.
-                        self.body_changed(article_id, sha)
-                        last_article, last_sha = article_id, sha
-                    if "segment" in event:
-                        units.segments.setdefault((column, article_id), []).append(event)
-                    key = (article_id, start, end)
-                    uid = uid_of.get(key)
-                    if uid is None:
-                        paragraph = event["paragraph"]
-                        text = event["text"]
-                        if type(paragraph) is not int or type(text) is not str:
-                            raise ValueError
-                        uid = uid_of[key] = len(unit_keys)
-                        unit_keys.append(key)
-                        info.append((paragraph, text, sha))
-                        if uid == self.capacity:
-                            self.grow()
-                    op = event["op"]
-                    label = event.get("label")
-                    if op == "label" and label is not None:
-                        code = codes.get(label)
-                        if code is None:
-                            if type(label) is not str:
-                                raise ValueError
-                            code = codes[label] = len(units.label_names)
-                            units.label_names.append(label)
-                        labels[uid] = code
-                        source = event.get("source")
-                        if source is None:
-                            sources[uid] = None
-                        else:
-                            # One copy of each distinct source, however many votes name it;
-                            # only a new one needs its type checked.
-                            copy = interned.get(source)
-                            if copy is None:
-                                if type(source) is not str:
-                                    raise ValueError
-                                copy = interned[source] = source
-                            sources[uid] = copy
-                        note = event.get("note")
-                        if note is not None:
-                            if type(note) is not str:
-                                raise ValueError
-                            notes[uid] = note
-                        elif notes:
-                            notes.pop(uid, None)
-                    elif op == "label" or op == "clear":
-                        labels[uid] = None
-                        sources[uid] = None
-                        if notes:
-                            notes.pop(uid, None)
-                    else:
-                        raise ValueError
-                except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-                    problem = line_problem(line, path, number)
-                    if problem is None and line.strip():
-                        problem = LineProblem(path, number, _unusable(line))
-                    if problem is not None:
-                        units.problems.append(problem)
+        state = _FileState()
+        done = 0
+        for batch in decode_batches(data, RECORD_DECODER, record_ordered, path, self.units.problems):
+            self.fold(path, batch, state)
+            if progress is not None:
+                progress(batch.size)
+                done += batch.size
+        if progress is not None:
+            progress(len(data) - done)
+
+    def fold(self, path: Path, batch: Batch[EventRecord], state: _FileState) -> None:
+        """Fold a batch of one file's events into the columns (the hot loop: keep it lean).
+
+        The events are valid (the decoder checked every type), so only what
+        changes between runs of events is looked up again: the annotator, the
+        schema, the article.
+        """
+        units = self.units
+        articles = self.articles
+        codes = self.codes
+        interned = self.interned
+        article_ids = self.article_ids
+        uid_of = units.uid_of
+        unit_keys = units.unit_keys
+        info = units.info
+        labels, sources, notes = state.labels, state.sources, state.notes
+        for number, event in enumerate(batch.values, batch.first):
+            # One copy of each article id: the span keys of later annotators then
+            # compare by identity in uid_of (in a micro-benchmark: ~15% of the fold's own time).
+            article_id = article_ids.setdefault(event.article_id, event.article_id)
+            start = event.start
+            end = event.end
+            if event.annotator != state.name:
+                state.name = event.annotator
+                if event.adjudicated:
+                    raise AnnotateError(
+                        f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
+                        f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
+                    )
+                column = self.annotator(state.name)
+                labels = state.labels = units.labels[column]
+                sources = state.sources = units.sources[column]
+                notes = state.notes = units.notes[column]
+                state.column = column
+            if event.schema != state.schema:
+                state.schema = event.schema
+                files = self.schema_files.setdefault(event.schema, [])
+                if path not in files:
+                    files.append(path)
+            sha = event.article_sha256
+            if articles is not None:
+                article = articles.get(article_id)
+                if article is None:
+                    units.unknown_article_events += 1
+                    continue
+                if sha != article.sha256 or article.body[start:end] != event.text:
+                    units.stale_events += 1
+                    continue
+            elif article_id != state.article or sha != state.sha:
+                # Events come in runs per article: check the hash table only when the run changes.
+                self.body_changed(article_id, sha)
+                state.article, state.sha = article_id, sha
+            if event.segment:
+                units.segments.setdefault((state.column, article_id), []).append(event.asdict())
+            key = (article_id, start, end)
+            uid = uid_of.get(key)
+            if uid is None:
+                uid = uid_of[key] = len(unit_keys)
+                unit_keys.append(key)
+                info.append((event.paragraph, event.text, sha))
+                if uid == self.capacity:
+                    self.grow()
+                    # grow() extends the column lists in place: the locals still point at them.
+            label = event.label
+            if event.op == "label" and label is not None:
+                code = codes.get(label)
+                if code is None:
+                    code = codes[label] = len(units.label_names)
+                    units.label_names.append(label)
+                labels[uid] = code
+                source = event.source
+                # One copy of each distinct source, however many votes name it.
+                sources[uid] = None if source is None else interned.setdefault(source, source)
+                note = event.note
+                if note is not None:
+                    notes[uid] = note
+                elif notes:
+                    notes.pop(uid, None)
+            else:
+                labels[uid] = None
+                sources[uid] = None
+                if notes:
+                    notes.pop(uid, None)
 
     def sort_annotators(self) -> None:
         """Put the annotator columns in name order, whatever order the files came in."""
@@ -594,27 +571,6 @@ class _Loader:
         if len(self.schema_files) == 1:
             units.schema_ref = next(iter(self.schema_files))
         return units
-
-
-def _unusable(line: bytes) -> str:
-    # line_problem found the event valid but the fast path could not use it
-    # (an unexpected type in a field it reads): say what check_event says.
-    try:
-        record: Any = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return "malformed JSON"
-    return f"invalid event: {check_event(record) or 'a field has an unexpected type'}"
-
-
-def _reporting(handle: IO[bytes], progress: Progress) -> Iterator[bytes]:
-    pending = 0
-    for line in handle:
-        pending += len(line)
-        if pending >= 1 << 20:
-            progress(pending)
-            pending = 0
-        yield line
-    progress(pending)
 
 
 def _match_overlaps(units: UnitSet, ordered: list[int]) -> None:

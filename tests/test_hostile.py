@@ -8,6 +8,7 @@ huge lines and deeply nested or self-referencing YAML.
 
 from __future__ import annotations
 
+import io
 import json
 import string
 from pathlib import Path
@@ -22,7 +23,7 @@ from annotate.errors import AnnotateError
 from annotate.keymap import load_keymap
 from annotate.schema import load_schema
 from annotate.segment import default_claims
-from annotate.store import read_events
+from annotate.store import check_event, read_events
 from annotate.validate import validate
 
 HOSTILE_PIECES = [
@@ -262,6 +263,78 @@ def test_event_reader_never_raises_on_bad_lines(tmp_path: Path, lines: list[byte
     # The validate command goes through the same events without a traceback.
     _, summary = validate([], tmp_path, None)
     assert "annotation files" in summary
+
+
+def reference_read(data: bytes) -> tuple[list[object], list[int]]:
+    """The events and bad line numbers of a file, by the definition: each line, orjson, check_event."""
+    events: list[object] = []
+    bad: list[int] = []
+    for number, line in enumerate(io.BytesIO(data), 1):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            bad.append(number)
+            continue
+        if check_event(record) is None and record["v"] == 1:
+            events.append(record)
+        else:
+            bad.append(number)
+    return events, bad
+
+
+# Lines that stress the whole-file fast path: several values on one line, values
+# split over lines, CRLF, blank lines, bools and floats for ints, -1, 2**63.
+awkward_line = st.one_of(
+    st.just(dumps(VALID) + b" " + dumps(VALID)),
+    st.just(dumps(VALID).replace(b", ", b",\n")),
+    st.just(dumps(VALID) + b"\r"),
+    st.sampled_from([b"", b" ", b"\r", b"{}", b"}{", b"[]"]),
+    # Valid for check_event, refused by msgspec: a repeated key, deep nesting.
+    st.just(dumps(VALID)[:-1] + b', "start": "x", "start": 0}'),
+    st.sampled_from([900, 1000, 1100]).map(
+        lambda depth: dumps(VALID)[:-1] + b', "suggested": ' + b"[" * depth + b"]" * depth + b"}"
+    ),
+    st.sampled_from(["start", "end", "paragraph", "v"]).flatmap(
+        lambda name: st.sampled_from([True, 1.0, -1, 2**63, 2**64, 3]).map(
+            lambda value: dumps({**VALID, name: value})
+        )
+    ),
+)
+
+
+@FAST
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.just(dumps(VALID)),
+            awkward_line,
+            json_value.map(dumps),
+            st.dictionaries(st.sampled_from(sorted(VALID)), json_value).map(lambda d: dumps({**VALID, **d})),
+        ),
+        max_size=8,
+    ),
+    newline=st.booleans(),
+)
+def test_event_reader_matches_the_line_by_line_definition(
+    tmp_path: Path, lines: list[bytes], newline: bool
+) -> None:
+    # The reader decodes a whole well-formed file at once; whatever the bytes, it
+    # must keep exactly the events, and report exactly the lines, that reading
+    # each line with orjson and check_event gives.
+    data = b"\n".join(lines) + (b"\n" if newline else b"")
+    path = tmp_path / "alice.jsonl"
+    path.write_bytes(data)
+    result = read_events(path)
+    events, bad = reference_read(data)
+    assert result.events == events
+    assert [type(value) for event in result.events for value in event.values()] == [
+        type(value)
+        for event in events
+        for value in event.values()  # type: ignore[attr-defined]
+    ]
+    assert [problem.line for problem in result.problems] == bad
 
 
 def test_event_reader_huge_line(tmp_path: Path) -> None:
