@@ -364,14 +364,22 @@ def load_gold(
 _GROWTH = 4096
 
 
+# Why a run of events is skipped: its article is not in the corpus, or its body changed.
+_UNKNOWN = object()
+_STALE = object()
+
+
 @dataclass
 class _FileState:
     """What the fold of one file carries from batch to batch: the current runs."""
 
     name: str | None = None
     schema: str | None = None
-    article: str | None = None
+    raw_article: str | None = None
     sha: str | None = None
+    article: str = ""  # set with raw_article: read only once a run has begun
+    body: str | None = None
+    skip: object | None = None
     column: int = -1
     labels: list[int | None] = field(default_factory=list)
     sources: list[str | None] = field(default_factory=list)
@@ -441,55 +449,58 @@ class _Loader:
     def fold(self, path: Path, batch: Batch[EventRecord], state: _FileState) -> None:
         """Fold a batch of one file's events into the columns (the hot loop: keep it lean).
 
-        The events are valid (the decoder checked every type), so only what
-        changes between runs of events is looked up again: the annotator, the
-        schema, the article.
+        The events are valid (the decoder checked every type). Events come in
+        runs (one annotator, one schema, one article), so what depends only on
+        those is looked up when a run changes, not per event.
         """
         units = self.units
-        articles = self.articles
         codes = self.codes
         interned = self.interned
-        article_ids = self.article_ids
         uid_of = units.uid_of
         unit_keys = units.unit_keys
         info = units.info
         labels, sources, notes = state.labels, state.sources, state.notes
-        for number, event in enumerate(batch.values, batch.first):
-            # One copy of each article id: the span keys of later annotators then
-            # compare by identity in uid_of (in a micro-benchmark: ~15% of the fold's own time).
-            article_id = article_ids.setdefault(event.article_id, event.article_id)
-            start = event.start
-            end = event.end
-            if event.annotator != state.name:
-                state.name = event.annotator
+        name, schema = state.name, state.schema
+        raw_article, sha_run, article_id, body, skip = (
+            state.raw_article,
+            state.sha,
+            state.article,
+            state.body,
+            state.skip,
+        )
+        for event in batch.values:
+            if event.annotator != name:
+                name = state.name = event.annotator
                 if event.adjudicated:
+                    number = batch.first + batch.values.index(event)
                     raise AnnotateError(
                         f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
                         f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
                     )
-                column = self.annotator(state.name)
-                labels = state.labels = units.labels[column]
-                sources = state.sources = units.sources[column]
-                notes = state.notes = units.notes[column]
-                state.column = column
-            if event.schema != state.schema:
-                state.schema = event.schema
-                files = self.schema_files.setdefault(event.schema, [])
+                state.column = self.annotator(name)
+                labels = state.labels = units.labels[state.column]
+                sources = state.sources = units.sources[state.column]
+                notes = state.notes = units.notes[state.column]
+            if event.schema != schema:
+                schema = event.schema
+                files = self.schema_files.setdefault(schema, [])
                 if path not in files:
                     files.append(path)
             sha = event.article_sha256
-            if articles is not None:
-                article = articles.get(article_id)
-                if article is None:
+            if event.article_id != raw_article or sha != sha_run:
+                raw_article, sha_run = event.article_id, sha
+                article_id, body, skip = self.run(raw_article, sha)
+            if skip is not None:
+                if skip is _UNKNOWN:
                     units.unknown_article_events += 1
-                    continue
-                if sha != article.sha256 or article.body[start:end] != event.text:
+                else:
                     units.stale_events += 1
-                    continue
-            elif article_id != state.article or sha != state.sha:
-                # Events come in runs per article: check the hash table only when the run changes.
-                self.body_changed(article_id, sha)
-                state.article, state.sha = article_id, sha
+                continue
+            start = event.start
+            end = event.end
+            if body is not None and body[start:end] != event.text:
+                units.stale_events += 1
+                continue
             if event.segment:
                 units.segments.setdefault((state.column, article_id), []).append(event.asdict())
             key = (article_id, start, end)
@@ -499,8 +510,7 @@ class _Loader:
                 unit_keys.append(key)
                 info.append((event.paragraph, event.text, sha))
                 if uid == self.capacity:
-                    self.grow()
-                    # grow() extends the column lists in place: the locals still point at them.
+                    self.grow()  # extends the column lists in place: the locals still point at them
             label = event.label
             if event.op == "label" and label is not None:
                 code = codes.get(label)
@@ -521,6 +531,34 @@ class _Loader:
                 sources[uid] = None
                 if notes:
                     notes.pop(uid, None)
+        state.schema = schema
+        state.raw_article, state.sha, state.article, state.body, state.skip = (
+            raw_article,
+            sha_run,
+            article_id,
+            body,
+            skip,
+        )
+
+    def run(self, raw_article: str, sha: str) -> tuple[str, str | None, object | None]:
+        """A new run of events about one article body: (interned id, body to check texts against, skip reason).
+
+        One copy of each article id: the span keys of later annotators then
+        compare by identity in uid_of (in a micro-benchmark: ~15% of the fold's
+        own time). With the articles, events about an unknown article or another
+        body are skipped (and counted); without them, an article seen with two
+        bodies is remembered (`finish` leaves its labels out).
+        """
+        article_id = self.article_ids.setdefault(raw_article, raw_article)
+        if self.articles is None:
+            self.body_changed(article_id, sha)
+            return article_id, None, None
+        article = self.articles.get(article_id)
+        if article is None:
+            return article_id, None, _UNKNOWN
+        if sha != article.sha256:
+            return article_id, None, _STALE
+        return article_id, article.body, None
 
     def sort_annotators(self) -> None:
         """Put the annotator columns in name order, whatever order the files came in."""

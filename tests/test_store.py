@@ -137,3 +137,18 @@ def test_failed_write_raises_and_leaves_a_readable_log(
     result = read_events(path)
     assert [e["start"] for e in result.events] == [0, 10]
     assert all(p.torn for p in result.problems)
+
+
+def test_the_dict_and_struct_forms_of_the_event_contract_agree() -> None:
+    # read_events decodes into dicts, load_units into structs: one contract, two
+    # declarations, which must name the same fields with the same types and the
+    # same required ones (a missing label, source or note reads as None in both).
+    import msgspec.inspect
+
+    from annotate.store import EventRecord, _EventShape
+
+    def fields(kind: object) -> dict[str, tuple[object, bool]]:
+        info = msgspec.inspect.type_info(kind)
+        return {field.name: (field.type, field.required) for field in info.fields}  # type: ignore[attr-defined]
+
+    assert fields(_EventShape) == fields(EventRecord)

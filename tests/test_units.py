@@ -10,6 +10,7 @@ import pytest
 
 from annotate.corpus import load_article
 from annotate.errors import AnnotateError
+from annotate.store import read_events
 from annotate.units import (
     BadLines,
     GoldDecision,
@@ -271,3 +272,21 @@ def test_progress_reports_every_byte_read(tmp_path: Path) -> None:
     seen: list[int] = []
     load_units([folder], progress=seen.append)
     assert sum(seen) == sum(path.stat().st_size for path in paths)
+
+
+def test_a_bad_line_deep_in_a_big_file_is_found_and_the_rest_is_folded(tmp_path: Path) -> None:
+    # Files are decoded in chunks; a bad line sends only its chunk down the line-by-line
+    # path. Line numbers and the votes around it must come out as if read line by line.
+    folder = tmp_path / "annotations"
+    events = [raw_event("a", 100 * i, 100 * i + 10, text=f"claim {i} " + "x" * 200) for i in range(2000)]
+    path = write(folder, "a", events)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1500] = lines[1500].replace(b'"start":', b'"start":"', 1)  # now malformed JSON
+    lines[1700] = orjson.dumps({**orjson.loads(lines[1700]), "end": 5}) + b"\n"  # start after end
+    path.write_bytes(b"".join(lines))
+    write(folder, "b", [{**event, "annotator": "b"} for event in events])
+    units = load_units([folder], skip_bad=True)
+    assert [problem.line for problem in units.problems] == [1501, 1701]
+    assert "malformed JSON" in str(units.problems[0]) and "start and end" in str(units.problems[1])
+    assert len(units.shared_keys()) == 1998 and len(units.keys) == 2000
+    assert read_events(path).problems == units.problems
