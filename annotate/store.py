@@ -229,18 +229,17 @@ class Batch(Generic[T]):
 
     first: int
     values: list[T]
-    size: int
 
 
 def decode_batches(
-    data: bytes,
+    handle: IO[bytes],
     decoder: msgspec.json.Decoder[T],
     ordered: Callable[[T], bool],
     path: Path,
     problems: list[LineProblem],
     refused: Callable[[bytes, int], None] | None = None,
 ) -> Iterator[Batch[T]]:
-    """Decode an event file's bytes with `decoder` (a DESIGN 4.3 type), in batches of valid lines.
+    """Decode an event file with `decoder` (a DESIGN 4.3 type), in batches of valid lines.
 
     Bad lines go to `problems`, with the wording of `line_problem`, so every
     reader reports a file the same way. `ordered` checks what the type cannot
@@ -250,34 +249,35 @@ def decode_batches(
     key, nesting deeper than msgspec's limit) goes to `refused(line, number)`,
     else it is reported as unusable. Bytes after the last newline are a torn
     line (a crash mid-write) or, rarely, a final event whose newline was never
-    written.
+    written. The file is read a chunk at a time (never whole).
     """
-    complete = data.rfind(b"\n") + 1
-    begin, number = 0, 1
-    while begin < complete:
-        end = (data.find(b"\n", begin + CHUNK_BYTES) + 1) or complete
-        lines = data.count(b"\n", begin, end)
-        values = _decode_chunk(data, begin, end, lines, decoder, ordered)
+    pending = b""
+    number = 1
+    while block := handle.read(CHUNK_BYTES):
+        data = pending + block if pending else block
+        end = data.rfind(b"\n") + 1
+        if not end:
+            data += handle.readline()  # a line longer than a chunk: read to its end
+            end = data.rfind(b"\n") + 1
+            if not end:
+                pending = data  # the end of the file, without a newline
+                continue
+        lines = data.count(b"\n", 0, end)
+        values = _decode_chunk(data, end, lines, decoder, ordered)
         if values is None:
-            yield from _decode_each(
-                io.BytesIO(data[begin:end]), number, decoder, ordered, path, problems, refused
-            )
+            yield from _decode_each(io.BytesIO(data[:end]), number, decoder, ordered, path, problems, refused)
         else:
-            yield Batch(number, values, end - begin)
-        begin, number = end, number + lines
-    if data[complete:].strip():
-        yield from _decode_each([data[complete:]], number, decoder, ordered, path, problems, refused)
+            yield Batch(number, values)
+        pending = data[end:]
+        number += lines
+    if pending.strip():
+        yield from _decode_each([pending], number, decoder, ordered, path, problems, refused)
 
 
 def _decode_chunk(
-    data: bytes,
-    begin: int,
-    end: int,
-    lines: int,
-    decoder: msgspec.json.Decoder[T],
-    ordered: Callable[[T], bool],
+    data: bytes, end: int, lines: int, decoder: msgspec.json.Decoder[T], ordered: Callable[[T], bool]
 ) -> list[T] | None:
-    """Every value of the complete lines `data[begin:end]` if all are valid, else None.
+    """Every value of the complete lines `data[:end]` if all are valid, else None.
 
     msgspec reads a stream of values, not lines, so the shape is checked too:
     every newline but the last must sit between `}` and `{` (a raw newline
@@ -287,13 +287,11 @@ def _decode_chunk(
     lines) takes the slow path.
     """
     if (
-        data[begin] != 0x7B  # "{"
-        or data[end - 2 : end] != b"}\n"
-        or data.count(b"}\n{", begin, end) != lines - 1
-    ):
+        data[0] != 0x7B or data[end - 2 : end] != b"}\n" or data.count(b"}\n{", 0, end) != lines - 1
+    ):  # 0x7B: "{"
         return None
     try:
-        values = decoder.decode_lines(memoryview(data)[begin:end])
+        values = decoder.decode_lines(memoryview(data)[:end])
     except DECODE_ERRORS:
         return None
     if len(values) != lines or not all(map(ordered, values)):
@@ -314,7 +312,6 @@ def _decode_each(
     decode = decoder.decode
     run: list[T] = []
     run_first = first
-    size = 0
     for number, line in enumerate(lines, first):
         try:
             value = decode(line)
@@ -325,11 +322,10 @@ def _decode_each(
                 if not run:
                     run_first = number
                 run.append(value)
-                size += len(line)
                 continue
         if run:
-            yield Batch(run_first, run, size)
-            run, size = [], 0
+            yield Batch(run_first, run)
+            run = []
         problem = line_problem(line, path, number)
         if problem is not None:
             problems.append(problem)
@@ -342,22 +338,22 @@ def _decode_each(
                 LineProblem(path, number, "invalid event: a field has a form this reader cannot use")
             )
     if run:
-        yield Batch(run_first, run, size)
+        yield Batch(run_first, run)
 
 
 def _event_ordered(event: Event) -> bool:
     return event["start"] <= event["end"]  # type: ignore[no-any-return]
 
 
-def parse_events(data: bytes, path: Path, result: ReadResult) -> None:
-    """Parse a whole event file's bytes into `result`, recording bad lines instead of raising."""
+def parse_events(handle: IO[bytes], path: Path, result: ReadResult) -> None:
+    """Parse an event file into `result`, recording bad lines instead of raising."""
     events = result.events
 
     def refused(line: bytes, number: int) -> None:
         # check_event is the reference: keep what it accepts.
         events.append(orjson.loads(line))
 
-    for batch in decode_batches(data, _DECODER, _event_ordered, path, result.problems, refused):
+    for batch in decode_batches(handle, _DECODER, _event_ordered, path, result.problems, refused):
         events.extend(batch.values)
 
 
@@ -395,14 +391,14 @@ def read_events(path: Path, result: ReadResult | None = None) -> ReadResult:
     """Read one event file, skipping and reporting torn and malformed lines."""
     result = result if result is not None else ReadResult()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            parse_events(handle, path, result)
     except FileNotFoundError:
-        return result
+        pass
     except IsADirectoryError:
         raise AnnotateError(f"{path}: is a folder, expected an annotation file") from None
     except OSError as error:
         raise AnnotateError(f"{path}: cannot read ({error.strerror}); check permissions") from None
-    parse_events(data, path, result)
     return result
 
 

@@ -431,20 +431,21 @@ class _Loader:
     def read(self, path: Path, progress: Progress | None) -> None:
         """Fold one file into the columns, batch by batch of valid lines."""
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError as error:
             raise AnnotateError(
                 f"{path}: cannot read ({error.strerror}); check the path and permissions"
             ) from None
         state = _FileState()
-        done = 0
-        for batch in decode_batches(data, RECORD_DECODER, record_ordered, path, self.units.problems):
-            self.fold(path, batch, state)
+        read = 0
+        with handle:
+            for batch in decode_batches(handle, RECORD_DECODER, record_ordered, path, self.units.problems):
+                self.fold(path, batch, state)
+                if progress is not None:
+                    progress(handle.tell() - read)
+                    read = handle.tell()
             if progress is not None:
-                progress(batch.size)
-                done += batch.size
-        if progress is not None:
-            progress(len(data) - done)
+                progress(handle.tell() - read)
 
     def fold(self, path: Path, batch: Batch[EventRecord], state: _FileState) -> None:
         """Fold a batch of one file's events into the columns (the hot loop: keep it lean).

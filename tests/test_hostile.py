@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from annotate import store
 from annotate.corpus import load_article
 from annotate.errors import AnnotateError
 from annotate.keymap import load_keymap
@@ -316,13 +317,16 @@ awkward_line = st.one_of(
         max_size=8,
     ),
     newline=st.booleans(),
+    chunk=st.sampled_from([16, 700, store.CHUNK_BYTES]),
 )
 def test_event_reader_matches_the_line_by_line_definition(
-    tmp_path: Path, lines: list[bytes], newline: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: list[bytes], newline: bool, chunk: int
 ) -> None:
-    # The reader decodes a whole well-formed file at once; whatever the bytes, it
-    # must keep exactly the events, and report exactly the lines, that reading
-    # each line with orjson and check_event gives.
+    # The reader decodes chunks of well-formed lines at once; whatever the bytes
+    # and wherever the chunks end (lines longer than a chunk, too), it must keep
+    # exactly the events, and report exactly the lines, that reading each line
+    # with orjson and check_event gives.
+    monkeypatch.setattr(store, "CHUNK_BYTES", chunk)
     data = b"\n".join(lines) + (b"\n" if newline else b"")
     path = tmp_path / "alice.jsonl"
     path.write_bytes(data)
@@ -344,3 +348,22 @@ def test_event_reader_huge_line(tmp_path: Path) -> None:
     result = read_events(path)
     assert len(result.events) == 2 and result.events[1]["note"] == "x" * 5_000_000
     assert [problem.line for problem in result.problems] == [3]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # As many values as lines, yet not one per line: a split event and two glued ones.
+        [dumps(VALID).replace(b", ", b",\n", 1), dumps(VALID) + b" " + dumps(VALID)],
+        [dumps(VALID) + dumps(VALID), b"", dumps(VALID)],
+        [b"  ", dumps(VALID) + b"\t" + dumps(VALID)],
+    ],
+)
+def test_event_reader_is_not_fooled_by_lines_that_even_out(tmp_path: Path, lines: list[bytes]) -> None:
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / "alice.jsonl"
+    path.write_bytes(data)
+    result = read_events(path)
+    events, bad = reference_read(data)
+    assert result.events == events
+    assert [problem.line for problem in result.problems] == bad and bad
