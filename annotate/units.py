@@ -72,17 +72,8 @@ from pathlib import Path
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
-from annotate.store import (
-    RECORD_DECODER,
-    Batch,
-    Event,
-    EventRecord,
-    LineProblem,
-    SpanKey,
-    decode_batches,
-    event_files,
-    record_ordered,
-)
+from annotate.event_decode import RECORD_DECODER, Batch, EventRecord, decode_batches, record_ordered
+from annotate.store import Event, LineProblem, SpanKey, event_files
 
 GOLD_FOLDER = "gold"
 

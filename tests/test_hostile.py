@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate import store
+from annotate import event_decode
 from annotate.corpus import load_article
 from annotate.errors import AnnotateError
 from annotate.keymap import load_keymap
@@ -317,7 +317,7 @@ awkward_line = st.one_of(
         max_size=8,
     ),
     newline=st.booleans(),
-    chunk=st.sampled_from([16, 700, store.CHUNK_BYTES]),
+    chunk=st.sampled_from([16, 700, event_decode.CHUNK_BYTES]),
 )
 def test_event_reader_matches_the_line_by_line_definition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: list[bytes], newline: bool, chunk: int
@@ -326,7 +326,7 @@ def test_event_reader_matches_the_line_by_line_definition(
     # and wherever the chunks end (lines longer than a chunk, too), it must keep
     # exactly the events, and report exactly the lines, that reading each line
     # with orjson and check_event gives.
-    monkeypatch.setattr(store, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(event_decode, "CHUNK_BYTES", chunk)
     data = b"\n".join(lines) + (b"\n" if newline else b"")
     path = tmp_path / "alice.jsonl"
     path.write_bytes(data)

@@ -145,7 +145,7 @@ def test_the_dict_and_struct_forms_of_the_event_contract_agree() -> None:
     # same required ones (a missing label, source or note reads as None in both).
     import msgspec.inspect
 
-    from annotate.store import EventRecord, _EventShape
+    from annotate.event_decode import EventRecord, _EventShape
 
     def fields(kind: object) -> dict[str, tuple[object, bool]]:
         info = msgspec.inspect.type_info(kind)
