@@ -155,11 +155,12 @@ def read_events(path: Path, result: ReadResult | None = None) -> ReadResult:
     result = result if result is not None else ReadResult()
     try:
         with path.open("rb") as handle:
-            # Imported here: msgspec and the event types cost ~5 ms, which opening
-            # a new annotator's first article need not pay.
-            from annotate.event_decode import parse_events
+            if os.fstat(handle.fileno()).st_size:
+                # Imported here: msgspec and the event types cost ~5 ms, which
+                # opening a new annotator's first article need not pay.
+                from annotate.event_decode import parse_events
 
-            parse_events(handle, path, result)
+                parse_events(handle, path, result)
     except FileNotFoundError:
         pass
     except IsADirectoryError:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -96,8 +95,10 @@ def _child_corpus(corpus: str, annotations: str, interact: bool, count_all: bool
     app.run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
 
 
-def _spawn(*args: str, cache: Path | None = None) -> tuple[float, dict[str, float]]:
-    env = dict(os.environ)
+def _spawn(folder: Path, *args: str, cache: Path | None = None) -> tuple[float, dict[str, float]]:
+    from bench.workdir import child_env
+
+    env = child_env(folder)
     if cache is not None:
         env["XDG_CACHE_HOME"] = str(cache)
     start = time.time()
@@ -130,19 +131,29 @@ def run(quick: bool = False) -> dict[str, float]:
         floors = []
         readies = []
         for _ in range(3):
-            start, figures = _spawn("--child", "bare")
+            start, figures = _spawn(folder, "--child", "bare")
             floors.append(figures["ready"] - start)
             # The first run reads every front matter; later ones find them in the metadata cache.
-            start, figures = _spawn("--child", "corpus", str(corpus), annotations, cache=folder / "cache")
+            start, figures = _spawn(
+                folder, "--child", "corpus", str(corpus), annotations, cache=folder / "cache"
+            )
             readies.append(figures["ready"] - start)
             if figures["rows"] != count:
                 raise RuntimeError(f"listed {figures['rows']} of {count} articles")
-        _, keys = _spawn("--child", "corpus", str(corpus), annotations, "--interact", cache=folder / "cache")
+        _, keys = _spawn(
+            folder, "--child", "corpus", str(corpus), annotations, "--interact", cache=folder / "cache"
+        )
         counted: dict[str, float] = {}
         if not quick:
             # A segmentation cache of its own: counting starts cold, as on a new corpus.
             start, figures = _spawn(
-                "--child", "corpus", str(corpus), annotations, "--count-all", cache=folder / "cold-cache"
+                folder,
+                "--child",
+                "corpus",
+                str(corpus),
+                annotations,
+                "--count-all",
+                cache=folder / "cold-cache",
             )
             counted["corpus_counted_s"] = round(figures["counted"] - start, 2)
     finally:

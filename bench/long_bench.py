@@ -11,22 +11,22 @@ Each measurement runs `long_child.py` in its own process so that peak memory
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import orjson
 
 from bench.articles import ROOT, SEED, write_long_article
 from bench.keystrokes import percentile
-from bench.workdir import scratch
+from bench.workdir import child_env, scratch
 
 PARAGRAPHS = 5000
 
 
 def _child(article: str, folder: str, steps: int, cache: str) -> dict[str, float]:
-    env = {**os.environ, "XDG_CACHE_HOME": cache, "PYTHONPATH": str(ROOT)}
+    env = child_env(Path(cache).parent, XDG_CACHE_HOME=cache)
     output = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "long_child.py"), article, folder, str(steps)],
         capture_output=True,

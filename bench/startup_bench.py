@@ -11,7 +11,6 @@ of each comes first (bytecode caches, the seed's segmentation cache).
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
@@ -19,7 +18,7 @@ import sys
 import time
 
 from bench.articles import ROOT, SEED
-from bench.workdir import scratch
+from bench.workdir import child_env, scratch
 
 
 def _time(args: list[str], env: dict[str, str]) -> float:
@@ -37,7 +36,7 @@ def _time(args: list[str], env: dict[str, str]) -> float:
 def run(quick: bool) -> dict[str, float]:
     """startup_s and startup_floor_s, medians of alternating runs."""
     folder = scratch("startup")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(folder / "cache")}
+    env = child_env(folder, XDG_CACHE_HOME=str(folder / "cache"))
     ours = ["annotate", str(SEED), str(folder / "annotations")]
     try:
         _time(["bare"], env)
