@@ -95,10 +95,10 @@ def _child_corpus(corpus: str, annotations: str, interact: bool, count_all: bool
     app.run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
 
 
-def _spawn(folder: Path, *args: str, cache: Path | None = None) -> tuple[float, dict[str, float]]:
+def _spawn(*args: str, cache: Path | None = None) -> tuple[float, dict[str, float]]:
     from bench.workdir import child_env
 
-    env = child_env(folder)
+    env = child_env()
     if cache is not None:
         env["XDG_CACHE_HOME"] = str(cache)
     start = time.time()
@@ -131,23 +131,18 @@ def run(quick: bool = False) -> dict[str, float]:
         floors = []
         readies = []
         for _ in range(3):
-            start, figures = _spawn(folder, "--child", "bare")
+            start, figures = _spawn("--child", "bare")
             floors.append(figures["ready"] - start)
             # The first run reads every front matter; later ones find them in the metadata cache.
-            start, figures = _spawn(
-                folder, "--child", "corpus", str(corpus), annotations, cache=folder / "cache"
-            )
+            start, figures = _spawn("--child", "corpus", str(corpus), annotations, cache=folder / "cache")
             readies.append(figures["ready"] - start)
             if figures["rows"] != count:
                 raise RuntimeError(f"listed {figures['rows']} of {count} articles")
-        _, keys = _spawn(
-            folder, "--child", "corpus", str(corpus), annotations, "--interact", cache=folder / "cache"
-        )
+        _, keys = _spawn("--child", "corpus", str(corpus), annotations, "--interact", cache=folder / "cache")
         counted: dict[str, float] = {}
         if not quick:
             # A segmentation cache of its own: counting starts cold, as on a new corpus.
             start, figures = _spawn(
-                folder,
                 "--child",
                 "corpus",
                 str(corpus),

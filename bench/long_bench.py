@@ -14,7 +14,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 
@@ -26,7 +25,7 @@ PARAGRAPHS = 5000
 
 
 def _child(article: str, folder: str, steps: int, cache: str) -> dict[str, float]:
-    env = child_env(Path(cache).parent, XDG_CACHE_HOME=cache)
+    env = child_env(XDG_CACHE_HOME=cache)
     output = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "long_child.py"), article, folder, str(steps)],
         capture_output=True,

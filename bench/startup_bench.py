@@ -36,7 +36,7 @@ def _time(args: list[str], env: dict[str, str]) -> float:
 def run(quick: bool) -> dict[str, float]:
     """startup_s and startup_floor_s, medians of alternating runs."""
     folder = scratch("startup")
-    env = child_env(folder, XDG_CACHE_HOME=str(folder / "cache"))
+    env = child_env(XDG_CACHE_HOME=str(folder / "cache"))
     ours = ["annotate", str(SEED), str(folder / "annotations")]
     try:
         _time(["bare"], env)
