@@ -3,7 +3,13 @@
 `store.check_event` stays the definition of a valid event and `store.line_problem`
 the wording of every problem; this module only makes the common case (a chunk of
 well-formed lines) one call into msgspec. A hypothesis test holds the two to
-the same answers on any bytes (tests/test_hostile.py).
+the same events and the same bad lines (tests/test_hostile.py), with one
+known difference: msgspec skips the value of a field it does not know without
+checking it, so a line whose only fault is there (invalid UTF-8, a number too
+large for a float) is read, where orjson refuses the whole line. Fields the
+type does not name are dropped from the dicts `read_events` returns (DESIGN:
+"readers that do not know them can ignore them"), except on the rare lines the
+slow path keeps whole.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ class _EventShape(TypedDict):
     suggested: NotRequired[dict[str, str | bool | None]]
     adjudicated: NotRequired[bool]
     votes: NotRequired[dict[str, str | None]]
+    imported: NotRequired[str]
 
 
 _DECODER: msgspec.json.Decoder[Event] = msgspec.json.Decoder(_EventShape)
@@ -97,6 +104,7 @@ class EventRecord(msgspec.Struct, kw_only=True, gc=False):
     suggested: dict[str, str | bool | None] | msgspec.UnsetType = msgspec.UNSET
     adjudicated: bool | msgspec.UnsetType = msgspec.UNSET
     votes: dict[str, str | None] | msgspec.UnsetType = msgspec.UNSET
+    imported: str | msgspec.UnsetType = msgspec.UNSET
 
     def asdict(self) -> Event:
         """The event as a dict (without the UNSET fields), as event readers take it."""
@@ -104,6 +112,36 @@ class EventRecord(msgspec.Struct, kw_only=True, gc=False):
 
 
 RECORD_DECODER: msgspec.json.Decoder[EventRecord] = msgspec.json.Decoder(EventRecord)
+
+
+def record_from_line(line: bytes) -> EventRecord:
+    """The EventRecord of a line `check_event` accepts but the decoder refused.
+
+    The contract's fields as they are (no check: check_event has made them);
+    of the optional fields, the ones the loaders act on, as they act on them:
+    `segment` when it is text, `adjudicated` when it is true.
+    """
+    event = orjson.loads(line)
+    segment = event.get("segment")
+    return EventRecord(
+        v=event["v"],
+        id=event["id"],
+        ts=event["ts"],
+        annotator=event["annotator"],
+        article_id=event["article_id"],
+        article_sha256=event["article_sha256"],
+        paragraph=event["paragraph"],
+        start=event["start"],
+        end=event["end"],
+        text=event["text"],
+        op=event["op"],
+        schema=event["schema"],
+        label=event.get("label"),
+        source=event.get("source"),
+        note=event.get("note"),
+        segment=segment if isinstance(segment, str) else msgspec.UNSET,
+        adjudicated=True if event.get("adjudicated") else msgspec.UNSET,
+    )
 
 
 def record_ordered(record: EventRecord) -> bool:
@@ -116,9 +154,11 @@ def record_ordered(record: EventRecord) -> bool:
 # cost a fifth of the decode; with 64 KiB, a few percent), and one bad line
 # sends only its chunk down the slow path.
 CHUNK_BYTES = 1 << 16
-# What msgspec raises on a line it cannot decode as the type asked for
-# (RecursionError: nesting deeper than its limit, which orjson's is not).
-DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+# What msgspec raises on a line it cannot decode as the type asked for:
+# DecodeError and ValidationError are ValueErrors, and so is the
+# UnicodeDecodeError of invalid UTF-8 in a string; RecursionError is nesting
+# deeper than its limit (orjson's limit is another).
+DECODE_ERRORS = (ValueError, RecursionError)
 
 
 @dataclass
@@ -135,7 +175,7 @@ def decode_batches(
     ordered: Callable[[T], bool],
     path: Path,
     problems: list[LineProblem],
-    refused: Callable[[bytes, int], None] | None = None,
+    accept: Callable[[bytes], T],
 ) -> Iterator[Batch[T]]:
     """Decode an event file with `decoder` (a DESIGN 4.3 type), in batches of valid lines.
 
@@ -144,8 +184,9 @@ def decode_batches(
     (`start <= end`). The common case, a chunk of well-formed lines, is one call
     into msgspec; a chunk with any bad line is decoded again line by line to
     say which. A line `check_event` accepts but the decoder refuses (a repeated
-    key, nesting deeper than msgspec's limit) goes to `refused(line, number)`,
-    else it is reported as unusable. Bytes after the last newline are a torn
+    key, an optional field of another shape than this tool writes, nesting
+    deeper than msgspec's limit, an integer past int64) is kept all the same,
+    as `accept(line)` makes it: check_event decides. Bytes after the last newline are a torn
     line (a crash mid-write) or, rarely, a final event whose newline was never
     written. The file is read a chunk at a time (never whole).
     """
@@ -163,13 +204,13 @@ def decode_batches(
         lines = data.count(b"\n", 0, end)
         values = _decode_chunk(data, end, lines, decoder, ordered)
         if values is None:
-            yield from _decode_each(io.BytesIO(data[:end]), number, decoder, ordered, path, problems, refused)
+            yield from _decode_each(io.BytesIO(data[:end]), number, decoder, ordered, path, problems, accept)
         else:
             yield Batch(number, values)
         pending = data[end:]
         number += lines
     if pending.strip():
-        yield from _decode_each([pending], number, decoder, ordered, path, problems, refused)
+        yield from _decode_each([pending], number, decoder, ordered, path, problems, accept)
 
 
 def _decode_chunk(
@@ -204,7 +245,7 @@ def _decode_each(
     ordered: Callable[[T], bool],
     path: Path,
     problems: list[LineProblem],
-    refused: Callable[[bytes, int], None] | None,
+    accept: Callable[[bytes], T],
 ) -> Iterator[Batch[T]]:
     """The slow path: line by line, yielding each run of valid lines as a batch."""
     decode = decoder.decode
@@ -227,14 +268,8 @@ def _decode_each(
         problem = line_problem(line, path, number)
         if problem is not None:
             problems.append(problem)
-        elif not line.strip():
-            continue
-        elif refused is not None:
-            refused(line, number)
-        else:
-            problems.append(
-                LineProblem(path, number, "invalid event: a field has a form this reader cannot use")
-            )
+        elif line.strip():
+            yield Batch(number, [accept(line)])
     if run:
         yield Batch(run_first, run)
 
@@ -246,10 +281,5 @@ def _event_ordered(event: Event) -> bool:
 def parse_events(handle: IO[bytes], path: Path, result: ReadResult) -> None:
     """Parse an event file into `result`, recording bad lines instead of raising."""
     events = result.events
-
-    def refused(line: bytes, number: int) -> None:
-        # check_event is the reference: keep what it accepts.
-        events.append(orjson.loads(line))
-
-    for batch in decode_batches(handle, _DECODER, _event_ordered, path, result.problems, refused):
+    for batch in decode_batches(handle, _DECODER, _event_ordered, path, result.problems, orjson.loads):
         events.extend(batch.values)

@@ -72,7 +72,14 @@ from pathlib import Path
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
-from annotate.event_decode import RECORD_DECODER, Batch, EventRecord, decode_batches, record_ordered
+from annotate.event_decode import (
+    RECORD_DECODER,
+    Batch,
+    EventRecord,
+    decode_batches,
+    record_from_line,
+    record_ordered,
+)
 from annotate.store import Event, LineProblem, SpanKey, event_files
 
 GOLD_FOLDER = "gold"
@@ -430,7 +437,9 @@ class _Loader:
         state = _FileState()
         read = 0
         with handle:
-            for batch in decode_batches(handle, RECORD_DECODER, record_ordered, path, self.units.problems):
+            for batch in decode_batches(
+                handle, RECORD_DECODER, record_ordered, path, self.units.problems, record_from_line
+            ):
                 self.fold(path, batch, state)
                 if progress is not None:
                     progress(handle.tell() - read)
@@ -464,7 +473,8 @@ class _Loader:
             if event.annotator != name:
                 name = state.name = event.annotator
                 if event.adjudicated:
-                    number = batch.first + batch.values.index(event)
+                    # By identity: an equal event may come earlier in the batch.
+                    number = batch.first + next(i for i, e in enumerate(batch.values) if e is event)
                     raise AnnotateError(
                         f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
                         f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"

@@ -292,7 +292,13 @@ awkward_line = st.one_of(
     st.just(dumps(VALID).replace(b", ", b",\n")),
     st.just(dumps(VALID) + b"\r"),
     st.sampled_from([b"", b" ", b"\r", b"{}", b"}{", b"[]"]),
-    # Valid for check_event, refused by msgspec: a repeated key, deep nesting.
+    # Invalid UTF-8 in a known field: a bad line, never a traceback.
+    st.just(dumps(VALID).replace(b'"abc"', b'"ab\xff"')),
+    st.just(dumps(VALID).replace(b'"confirmed"', b'"caf\xe9"')),
+    # Valid for check_event, refused by msgspec: a repeated key, deep nesting,
+    # optional fields of other shapes than this tool writes.
+    st.just(dumps({**VALID, "suggested": None, "segment": None})),
+    st.just(dumps({**VALID, "suggested": {"label": "x", "score": 0.9}, "adjudicated": 1})),
     st.just(dumps(VALID)[:-1] + b', "start": "x", "start": 0}'),
     st.sampled_from([900, 1000, 1100]).map(
         lambda depth: dumps(VALID)[:-1] + b', "suggested": ' + b"[" * depth + b"]" * depth + b"}"

@@ -290,3 +290,45 @@ def test_a_bad_line_deep_in_a_big_file_is_found_and_the_rest_is_folded(tmp_path:
     assert "malformed JSON" in str(units.problems[0]) and "start and end" in str(units.problems[1])
     assert len(units.shared_keys()) == 1998 and len(units.keys) == 2000
     assert read_events(path).problems == units.problems
+
+
+def test_events_other_tools_shape_differently_are_votes_not_problems(tmp_path: Path) -> None:
+    # check_event (and so `annotate validate`) accepts optional fields of any shape and
+    # paragraphs up to 2**64-1; the agreement loader must count those votes too.
+    folder = tmp_path / "annotations"
+    write(
+        folder,
+        "a",
+        [
+            raw_event("a", 0, 10, suggested=None, segment=None),
+            raw_event("a", 20, 30, suggested={"label": "disputed", "score": 0.9}),
+            raw_event("a", 40, 50, paragraph=2**63),
+        ],
+    )
+    write(folder, "b", [raw_event("b", 0, 10), raw_event("b", 20, 30), raw_event("b", 40, 50)])
+    units = load_units([folder])
+    assert units.problems == []
+    assert units.shared_keys() == [("art", 0, 10), ("art", 20, 30), ("art", 40, 50)]
+
+
+def test_invalid_utf8_in_an_event_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "annotations"
+    path = write(folder, "a", [raw_event("a", 0, 10), raw_event("a", 20, 30, note="café")])
+    path.write_bytes(path.read_bytes().replace("café".encode(), b"caf\xe9"))
+    write(folder, "b", [raw_event("b", 0, 10), raw_event("b", 20, 30)])
+    with pytest.raises(BadLines) as error:
+        load_units([folder])
+    assert [(problem.line, "malformed JSON" in problem.message) for problem in error.value.problems] == [
+        (2, True)
+    ]
+    assert [problem.line for problem in read_events(path).problems] == [2]
+
+
+def test_a_gold_file_given_as_annotations_is_refused_naming_the_line(tmp_path: Path) -> None:
+    folder = tmp_path / "annotations"
+    # The check runs where the annotator changes: line 4, not the equal line 2 before it.
+    gold = raw_event("a", 20, 30, adjudicated=True, votes={"a": "confirmed"})
+    write(folder, "mixed", [raw_event("a", 0, 10), gold, raw_event("b", 0, 10), gold])
+    with pytest.raises(AnnotateError) as error:
+        load_units([folder])
+    assert "mixed.jsonl:4:" in str(error.value) and "adjudicated" in str(error.value)
