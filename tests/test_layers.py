@@ -13,6 +13,7 @@ DOMAIN = [
     "segment",
     "schema",
     "store",
+    "event_decode",
     "session",
     "attribution",
     "validate",
