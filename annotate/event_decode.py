@@ -186,9 +186,9 @@ def decode_batches(
     say which. A line `check_event` accepts but the decoder refuses (a repeated
     key, an optional field of another shape than this tool writes, nesting
     deeper than msgspec's limit, an integer past int64) is kept all the same,
-    as `accept(line)` makes it: check_event decides. Bytes after the last newline are a torn
-    line (a crash mid-write) or, rarely, a final event whose newline was never
-    written. The file is read a chunk at a time (never whole).
+    as `accept(line)` makes it: check_event decides. Bytes after the last
+    newline are a torn line (a crash mid-write) or, rarely, a final event whose
+    newline was never written. The file is read a chunk at a time (never whole).
     """
     pending = b""
     number = 1
@@ -225,9 +225,7 @@ def _decode_chunk(
     means one per line. Anything else (blank lines, CRLF, glued or split
     lines) takes the slow path.
     """
-    if (
-        data[0] != 0x7B or data[end - 2 : end] != b"}\n" or data.count(b"}\n{", 0, end) != lines - 1
-    ):  # 0x7B: "{"
+    if not data.startswith(b"{") or data[end - 2 : end] != b"}\n" or data.count(b"}\n{", 0, end) != lines - 1:
         return None
     try:
         values = decoder.decode_lines(memoryview(data)[:end])

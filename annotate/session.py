@@ -7,6 +7,7 @@ in-memory state changes only after the log has it on disk.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -178,6 +179,8 @@ class ArticleSession:
         self.article = article
         self.schema = schema
         self.annotator = annotator
+        # A new event about a claim of this article, by this annotator (span_event).
+        self._event = functools.partial(span_event, article, schema.ref, annotator)
         self._append = append
         self.history, self.stale = split_stale(article, events)
         self.segmenting = partial is not None
@@ -474,20 +477,6 @@ class ArticleSession:
         return None
 
     # -- internals ------------------------------------------------------------
-
-    def _event(
-        self,
-        claim: Claim,
-        op: str,
-        label: str | None = None,
-        source: str | None = None,
-        note: str | None = None,
-        segment: str | None = None,
-        suggested: Suggested | None = None,
-    ) -> Event:
-        return span_event(
-            self.article, self.schema.ref, self.annotator, claim, op, label, source, note, segment, suggested
-        )
 
     def _commit(self, events: list[Event]) -> None:
         action = events[0]["id"]

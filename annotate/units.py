@@ -372,16 +372,10 @@ class _FileState:
     """What the fold of one file carries from batch to batch: the current runs."""
 
     name: str | None = None
-    schema: str | None = None
-    raw_article: str | None = None
-    sha: str | None = None
-    article: str = ""  # set with raw_article: read only once a run has begun
-    body: str | None = None
-    skip: object | None = None
     column: int = -1
-    labels: list[int | None] = field(default_factory=list)
-    sources: list[str | None] = field(default_factory=list)
-    notes: dict[int, str] = field(default_factory=dict)
+    schema: str | None = None
+    # The article run: (article id as read, body hash, interned id, body to check texts against, skip reason).
+    run: tuple[str | None, str | None, str, str | None, object | None] = (None, None, "", None, None)
 
 
 class _Loader:
@@ -460,15 +454,9 @@ class _Loader:
         uid_of = units.uid_of
         unit_keys = units.unit_keys
         info = units.info
-        labels, sources, notes = state.labels, state.sources, state.notes
-        name, schema = state.name, state.schema
-        raw_article, sha_run, article_id, body, skip = (
-            state.raw_article,
-            state.sha,
-            state.article,
-            state.body,
-            state.skip,
-        )
+        column, name, schema = state.column, state.name, state.schema
+        labels, sources, notes = self.columns(column)
+        raw_article, sha_run, article_id, body, skip = state.run
         for event in batch.values:
             if event.annotator != name:
                 name = state.name = event.annotator
@@ -479,10 +467,8 @@ class _Loader:
                         f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
                         f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
                     )
-                state.column = self.annotator(name)
-                labels = state.labels = units.labels[state.column]
-                sources = state.sources = units.sources[state.column]
-                notes = state.notes = units.notes[state.column]
+                column = state.column = self.annotator(name)
+                labels, sources, notes = self.columns(column)
             if event.schema != schema:
                 schema = event.schema
                 files = self.schema_files.setdefault(schema, [])
@@ -504,7 +490,7 @@ class _Loader:
                 units.stale_events += 1
                 continue
             if event.segment:
-                units.segments.setdefault((state.column, article_id), []).append(event.asdict())
+                units.segments.setdefault((column, article_id), []).append(event.asdict())
             key = (article_id, start, end)
             uid = uid_of.get(key)
             if uid is None:
@@ -534,13 +520,14 @@ class _Loader:
                 if notes:
                     notes.pop(uid, None)
         state.schema = schema
-        state.raw_article, state.sha, state.article, state.body, state.skip = (
-            raw_article,
-            sha_run,
-            article_id,
-            body,
-            skip,
-        )
+        state.run = (raw_article, sha_run, article_id, body, skip)
+
+    def columns(self, column: int) -> tuple[list[int | None], list[str | None], dict[int, str]]:
+        """Annotator `column`'s labels, sources and notes (empty before the first annotator)."""
+        if column < 0:
+            return [], [], {}
+        units = self.units
+        return units.labels[column], units.sources[column], units.notes[column]
 
     def run(self, raw_article: str, sha: str) -> tuple[str, str | None, object | None]:
         """A new run of events about one article body: (interned id, body to check texts against, skip reason).

@@ -56,14 +56,14 @@ NAVIGATION_BINDINGS: list[BindingType] = [
 ]
 
 
-def label_bindings(schema: LabelSchema) -> list[BindingType]:
-    """One binding per schema label, keyed as the schema says."""
+def label_bindings(schema: LabelSchema, prefix: str = "label") -> list[BindingType]:
+    """One binding per schema label, keyed as the schema says, with ids `<prefix>.<label name>`."""
     return [
         Binding(
             label.key,
             f"label({index})",
             label.name,
-            id=f"label.{label.name}",
+            id=f"{prefix}.{label.name}",
             tooltip=label.description,
         )
         for index, label in enumerate(schema.labels)

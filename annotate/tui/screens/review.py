@@ -17,6 +17,7 @@ from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey
 from annotate.text import printable
+from annotate.tui.screens.annotate import label_bindings
 from annotate.tui.screens.help import HelpScreen
 from annotate.tui.screens.note import NoteModal
 from annotate.tui.screens.review_filter import FilterModal
@@ -44,20 +45,6 @@ REVIEW_BINDINGS: list[BindingType] = [
 ]
 
 
-def review_label_bindings(schema: LabelSchema) -> list[BindingType]:
-    """One binding per schema label: the final label of the unit."""
-    return [
-        Binding(
-            label.key,
-            f"label({index})",
-            label.name,
-            id=f"review.label.{label.name}",
-            tooltip=label.description,
-        )
-        for index, label in enumerate(schema.labels)
-    ]
-
-
 class ReviewScreen(Screen[None]):
     """Walk the selected units; label keys decide, `enter` accepts the majority."""
 
@@ -80,7 +67,9 @@ class ReviewScreen(Screen[None]):
         # Label keys come from the schema, so they are bound per instance, and
         # first, so the footer shows them first at 80 columns (Textual is pinned,
         # so replacing the screen's private BindingsMap is stable for us).
-        self._bindings = BindingsMap([*review_label_bindings(adjudication.schema), *REVIEW_BINDINGS])
+        self._bindings = BindingsMap(
+            [*label_bindings(adjudication.schema, prefix="review.label"), *REVIEW_BINDINGS]
+        )
 
     def compose(self) -> ComposeResult:
         """Header, claim in context, votes, verdict, footer."""
