@@ -19,6 +19,7 @@ from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.segment import Claim
 from annotate.session import ArticleSession
 from annotate.text import printable
+from annotate.tui.label_keys import label_bindings
 from annotate.tui.widgets.article_view import ArticleView
 from annotate.tui.widgets.key_bar import KeyBar
 from annotate.tui.widgets.outline import Outline
@@ -54,20 +55,6 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),
 ]
-
-
-def label_bindings(schema: LabelSchema, prefix: str = "label") -> list[BindingType]:
-    """One binding per schema label, keyed as the schema says, with ids `<prefix>.<label name>`."""
-    return [
-        Binding(
-            label.key,
-            f"label({index})",
-            label.name,
-            id=f"{prefix}.{label.name}",
-            tooltip=label.description,
-        )
-        for index, label in enumerate(schema.labels)
-    ]
 
 
 def binding_ids(schema: LabelSchema) -> set[str]:

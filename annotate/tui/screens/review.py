@@ -17,7 +17,7 @@ from annotate.errors import AnnotateError
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey
 from annotate.text import printable
-from annotate.tui.screens.annotate import label_bindings
+from annotate.tui.label_keys import label_bindings
 from annotate.tui.screens.help import HelpScreen
 from annotate.tui.screens.note import NoteModal
 from annotate.tui.screens.review_filter import FilterModal
