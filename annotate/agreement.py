@@ -73,19 +73,25 @@ def _vote_units(profiles: Profiles) -> int:
 def agreement_report(
     units: UnitSet,
     schema_names: Sequence[str] = (),
+    *,
+    per_article: bool = True,
 ) -> Report:
-    """Compute the agreement report; never raises for degenerate data (nulls with notes instead)."""
+    """Compute the agreement report; never raises for degenerate data (nulls with notes instead).
+
+    `per_article=False` leaves out `per_article` (and its note): the figures
+    per article are the report's costliest part, and the dataset card shows none.
+    """
     with gc_paused():
-        return _agreement_report(units, schema_names)
+        return _agreement_report(units, schema_names, per_article)
 
 
 def _agreement_report(
     units: UnitSet,
     schema_names: Sequence[str],
+    per_article: bool,
 ) -> Report:
     notes = _Notes()
     annotators = units.annotators
-    keys = units.keys
     codes = label_order(units.label_names, schema_names)
     names = units.label_names
     columns = [units.label_column(index) for index in range(len(annotators))]
@@ -145,8 +151,9 @@ def _agreement_report(
                 counts[names[value]] += weight
     report["label_counts"] = {name: counts[name] for name in codes}
 
-    report["per_article"] = _per_article(columns, keys)
-    if any(
+    if per_article:
+        report["per_article"] = _per_article(columns, units.keys)
+    if per_article and any(
         entry["krippendorff_alpha"] is None and entry["units"] for entry in report["per_article"].values()
     ):
         notes.lines.append(

@@ -733,7 +733,7 @@ def export_dataset(
         if not summary.per_split.get(part.name):
             report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
     clock = time.perf_counter()
-    agreement = agreement_report(units, schema.names)
+    agreement = agreement_report(units, schema.names, per_article=False)
     summary.timings["agreement"] = time.perf_counter() - clock
     newest = newest_event_time([*units.files, *gold_files([options.annotations])])
     text = render_card(plan, summary, articles, agreement, newest, units.annotators)

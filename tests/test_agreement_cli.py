@@ -197,3 +197,25 @@ def test_status_reports_suggestion_acceptance(
     rows = {row["annotator"]: row for row in payload["acceptance"]["rows"]}  # type: ignore[index]
     assert rows["dana"]["label_suggested"] == 2 and rows["dana"]["label_accepted"] == 1
     assert rows["eve"]["label_accepted"] == 2 and rows["eve"]["label_rate"] == 1.0
+
+
+def test_report_without_per_article_is_the_full_report_less_that_part(three: Path) -> None:
+    # Export's card asks for the report without per-article figures (its costliest part):
+    # everything else must be the same figures `annotate agreement` prints.
+    from annotate.agreement import agreement_report
+    from annotate.units import load_units
+
+    # A second article where every vote is one label: its alpha is null, with a note.
+    write(three, "dave", [raw_event("dave", 0, 10, label="disputed")])
+    write(three, "erin", [raw_event("erin", 0, 10, label="disputed")])
+    units = load_units([three])
+    labels = ("confirmed", "disputed", "unattributed", "not_a_claim")
+    full = agreement_report(units, labels)
+    light = agreement_report(units, labels, per_article=False)
+    assert "per_article" in full and "per_article" not in light
+    per_article_notes = [note for note in full["notes"] if note.startswith("per_article")]
+    assert per_article_notes, "the fixture should trigger the per_article note"
+    assert light == {
+        **{key: value for key, value in full.items() if key != "per_article"},
+        "notes": [note for note in full["notes"] if not note.startswith("per_article")],
+    }
