@@ -34,15 +34,44 @@ async def test_80x24_works_fully(seed: Path, annotations: Path) -> None:
     assert any(e.get("segment") == "added" for e in events) and events[-1]["label"] == "not_a_claim"
 
 
-async def test_tiny_terminal_shows_only_the_enlarge_message(seed: Path, annotations: Path) -> None:
+async def test_tiny_terminal_shows_only_the_enlarge_message_and_keys_do_nothing(
+    seed: Path, annotations: Path
+) -> None:
     app = build([seed], annotations)
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause()
         text = screen_text(app)
         assert "Enlarge the window" in text and "40×12" in text
-        assert "0/15 labelled" not in text and not app.screen.query_one("#main").display
-        await pilot.press("1")  # keys still work and still save
-    assert len(read_jsonl(annotations / "alice.jsonl")) == 1
+        assert "0/15 labelled" not in text and "Claim" not in text
+        # No key may label, move or save a claim the annotator cannot see.
+        await pilot.press("1", "j", "2", "s", *"AP", "enter", "n", *"no", "enter", "x", "u")
+        assert "Enlarge the window" in screen_text(app)
+        assert not (annotations / "alice.jsonl").exists() or read_jsonl(annotations / "alice.jsonl") == []
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Enlarge the window" not in text and "Claim 1/15" in text
+        await pilot.press("1")
+    assert [event["label"] for event in read_jsonl(annotations / "alice.jsonl")] == ["confirmed"]
+
+
+async def test_shrinking_with_a_modal_open_saves_nothing_until_enlarged(
+    seed: Path, annotations: Path
+) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", *"first")
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.press(*"unseen", "enter")
+        assert "Enlarge the window" in screen_text(app)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "Note on this claim" in screen_text(app)
+        await pilot.press(*" seen", "enter")
+        assert "saved note" in screen_text(app)
+    [event] = read_jsonl(annotations / "alice.jsonl")
+    assert event["note"] == "first seen"
 
 
 async def test_hostile_strings_as_article_text_render_literally(tmp_path: Path, annotations: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from annotate.tui.screens.annotate import AnnotateScreen
 from annotate.tui.widgets.article_view import ArticleView
 from tests.conftest import SEED_ID, read_jsonl
-from tests.tui_helpers import build, screen_text, shown
+from tests.tui_helpers import assistant_started, build, screen_text, shown
 
 SIZE = (100, 32)
 
@@ -224,3 +224,29 @@ async def test_tiny_terminal_asks_to_enlarge(seed: Path, annotations: Path) -> N
         await pilot.pause()
         assert "Enlarge the window" not in screen_text(app)
         assert "0/15 labelled" in screen_text(app)
+
+
+async def test_keys_typed_in_one_burst_with_the_modal_key_go_into_the_modal(
+    seed: Path, annotations: Path
+) -> None:
+    # A terminal delivers type-ahead as one burst: every key arrives before the
+    # modal opened by the first has mounted. None may be lost, and `enter` must
+    # save what was typed, not the pre-filled suggestion or an empty note.
+    from textual import events
+
+    app = build([seed], annotations)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await assistant_started(pilot)
+
+        async def burst(keys: list[tuple[str, str]]) -> None:
+            for key, character in keys:
+                app.post_message(events.Key(key, character))
+            await pilot.pause(0.3)
+
+        await burst([("s", "s"), *((c if c != " " else "space", c) for c in "xReuters 2"), ("enter", "\r")])
+        await burst([("n", "n"), *((c, c) for c in "check"), ("backspace", "\x7f"), ("enter", "\r")])
+        text = screen_text(app)
+    assert "source: xReuters 2" in text and "note: chec" in text
+    sources = [e["source"] for e in read_jsonl(annotations / "alice.jsonl")]
+    notes = [e["note"] for e in read_jsonl(annotations / "alice.jsonl")]
+    assert sources == ["xReuters 2", "xReuters 2"] and notes == [None, "chec"]

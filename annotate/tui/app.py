@@ -6,13 +6,12 @@ import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App
-
 from annotate.corpus import Article, ArticleFile
 from annotate.errors import AnnotateError
 from annotate.schema import LabelSchema
 from annotate.session import ArticleSession, article_progress, known_sources
 from annotate.store import Event, EventLog
+from annotate.tui.keyboard_app import KeyboardApp
 from annotate.tui.screens.annotate import AnnotateScreen
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from annotate.catalog import CatalogEntry
 
 
-class AnnotateApp(App[None]):
+class AnnotateApp(KeyboardApp):
     """Annotate the articles of a corpus as one annotator.
 
     With one article file it opens that article; with a folder it starts on the
@@ -97,6 +96,7 @@ class AnnotateApp(App[None]):
         else:
             assert self.first is not None
             self.open_article(self.first)
+        self.guard_size()
         for warning in self.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
         self.call_after_refresh(self.settle_memory)

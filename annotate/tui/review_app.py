@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from textual.app import App
-
 from annotate.adjudication import Adjudication, ReviewFilter
 from annotate.corpus import Article
 from annotate.store import EventLog
+from annotate.tui.keyboard_app import KeyboardApp
 from annotate.tui.screens.review import ReviewScreen
 
 
-class ReviewApp(App[None]):
+class ReviewApp(KeyboardApp):
     """Review units across annotators and adjudicate them into gold."""
 
     TITLE = "annotate review"
@@ -32,6 +31,7 @@ class ReviewApp(App[None]):
     def on_mount(self) -> None:
         """Open the review screen."""
         self.push_screen(ReviewScreen(self.adjudication, self.articles, self.wanted))
+        self.guard_size()
 
     def on_unmount(self) -> None:
         """Release the adjudicator's lock."""

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from annotate.attribution import Suggestion
     from annotate.tui.app import AnnotateApp
 
-MIN_WIDTH, MIN_HEIGHT = 60, 16
 ASSISTANT_DELAY = 0.05
 
 NAVIGATION_BINDINGS: list[BindingType] = [
@@ -112,7 +110,6 @@ class AnnotateScreen(Screen[None]):
             yield ArticleView(self.session, id="article")
             yield Outline(self.session, id="outline")
         yield Static(id="claim-panel")
-        yield Static(id="too-small")
         order = [
             b.action
             for b in [*label_bindings(self.session.schema), *NAVIGATION_BINDINGS]
@@ -145,16 +142,6 @@ class AnnotateScreen(Screen[None]):
         self.assistant_ready = True
         self.query_one(ArticleView).enable_marks()
         self._update()
-
-    def on_resize(self, event: Resize) -> None:
-        """Swap to an 'enlarge the window' message on tiny terminals."""
-        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
-        self.set_class(small, "-too-small")
-        self.query_one("#too-small", Static).update(
-            Content(
-                f"Enlarge the window: annotate needs at least {MIN_WIDTH}×{MIN_HEIGHT} (now {event.size.width}×{event.size.height})."
-            )
-        )
 
     def on_unmount(self) -> None:
         """Stop a background segmentation that is still running."""

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from annotate.tui.screens.text_box_modal import TextBoxModal
 
-class NoteModal(ModalScreen[str | None]):
+
+class NoteModal(TextBoxModal[str | None]):
     """Edit a note; `enter` saves (blank removes it), `escape` cancels."""
-
-    CSS_PATH = "modal.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
 
     def __init__(self, current: str | None) -> None:
         super().__init__()
@@ -33,14 +30,6 @@ class NoteModal(ModalScreen[str | None]):
             )
             yield Static(Content("enter: save   escape: cancel"), classes="hint")
 
-    def on_mount(self) -> None:
-        """Start in the text box."""
-        self.query_one(Input).focus()
-
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        """Close without changing anything."""
-        self.dismiss(None)

@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -24,8 +23,6 @@ from annotate.tui.screens.review_filter import FilterModal
 from annotate.tui.screens.source import SourceModal
 from annotate.tui.widgets.claim_context import ClaimContext
 from annotate.units import Unit, final_decision, majority, majority_source, verdict, vote_counts
-
-MIN_WIDTH, MIN_HEIGHT = 60, 16
 
 # Only keys the schema can never take (schema.RESERVED_KEYS), so label keys never collide.
 REVIEW_BINDINGS: list[BindingType] = [
@@ -79,7 +76,6 @@ class ReviewScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="review-votes", cursor_type="none", zebra_stripes=True)
         yield table
         yield Static(id="review-verdict")
-        yield Static(id="review-too-small")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -87,14 +83,6 @@ class ReviewScreen(Screen[None]):
         table = self.query_one("#review-votes", DataTable)
         table.add_columns(Text("annotator"), Text("label"), Text("source"), Text("note"))
         self._select(resume=True)
-
-    def on_resize(self, event: Resize) -> None:
-        """Swap to an 'enlarge the window' message on tiny terminals."""
-        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
-        self.set_class(small, "-too-small")
-        self.query_one("#review-too-small", Static).update(
-            Content(f"Enlarge the window: review needs at least {MIN_WIDTH}×{MIN_HEIGHT}.")
-        )
 
     # -- state ------------------------------------------------------------------
 

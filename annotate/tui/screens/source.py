@@ -7,14 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotate.text import printable
+from annotate.tui.screens.text_box_modal import TextBoxModal
 
 
-class SourceModal(ModalScreen[str | None]):
+class SourceModal(TextBoxModal[str | None]):
     """Type a source or pick a suggestion; `enter` saves, `escape` cancels.
 
     With no source yet, the text box starts with the assistant's suggested
@@ -23,11 +23,7 @@ class SourceModal(ModalScreen[str | None]):
     None when cancelled.
     """
 
-    CSS_PATH = "modal.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel"),
-        Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions"),
-    ]
+    BINDINGS = [Binding("down", "suggestions", "Suggestions", show=False, id="modal.suggestions")]
 
     def __init__(
         self, claim_text: str, current: str | None, suggestions: list[str], suggested: str | None = None
@@ -70,10 +66,6 @@ class SourceModal(ModalScreen[str | None]):
             for i, s in enumerate(self._matches)
         ]
 
-    def on_mount(self) -> None:
-        """Start in the text box."""
-        self.query_one(Input).focus()
-
     @on(Input.Changed)
     def _filter(self, event: Input.Changed) -> None:
         options = self.query_one(OptionList)
@@ -94,7 +86,3 @@ class SourceModal(ModalScreen[str | None]):
         if options.option_count:
             options.focus()
             options.highlighted = 0
-
-    def action_cancel(self) -> None:
-        """Close without changing anything."""
-        self.dismiss(None)

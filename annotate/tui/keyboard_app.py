@@ -1,0 +1,54 @@
+"""What both apps (annotate, review) share as keyboard-only tools.
+
+- Keys typed in one burst with a key that opens a screen go to that screen.
+  Textual hands every key of a burst to the widget focused when the burst
+  arrived, and checks the bindings only as each key comes back up to the app:
+  by then the key that opened a modal has run, so the keys after it were lost
+  (and an `enter` among them saved the modal's pre-filled text instead of what
+  was typed). Such a key is sent again, to the screen now showing.
+- Below the minimum size an 'enlarge the window' screen covers everything, so
+  no key acts on a claim the annotator cannot see.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App
+from textual.geometry import Size
+
+from annotate.tui.screens.too_small import TooSmallScreen
+
+MIN_SIZE = Size(60, 16)
+
+
+class KeyboardApp(App[None]):
+    """An App that keeps type-ahead and refuses to work in a too-small window."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """Send a key of a burst to the screen showing now, if an earlier key changed it."""
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                event.typed_on = self.screen  # type: ignore[attr-defined]
+            elif getattr(event, "typed_on", self.screen) is not self.screen:
+                retyped = events.Key(event.key, event.character)
+                retyped.typed_on = self.screen  # type: ignore[attr-defined]
+                await super().on_event(retyped)
+                return
+        await super().on_event(event)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Cover the app while the window is too small, uncover it when it is large enough."""
+        self.guard_size(event.size)
+
+    def guard_size(self, size: Size | None = None) -> None:
+        """Show or take away the 'enlarge the window' screen for `size` (the app's size by default)."""
+        size = size or self.size
+        small = size.width < MIN_SIZE.width or size.height < MIN_SIZE.height
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, TooSmallScreen):
+            if small:
+                top.show_size(size)
+            else:
+                self.pop_screen()
+        elif small and len(self.screen_stack) > 1:  # the app's own first screen is up
+            self.push_screen(TooSmallScreen(size, MIN_SIZE))
