@@ -250,3 +250,29 @@ async def test_keys_typed_in_one_burst_with_the_modal_key_go_into_the_modal(
     sources = [e["source"] for e in read_jsonl(annotations / "alice.jsonl")]
     notes = [e["note"] for e in read_jsonl(annotations / "alice.jsonl")]
     assert sources == ["xReuters 2", "xReuters 2"] and notes == [None, "chec"]
+
+
+async def test_the_current_claim_is_on_screen_deep_in_a_long_paragraph(
+    tmp_path: Path, annotations: Path
+) -> None:
+    # 40 sentences in one paragraph are far taller than the screen: moving claim by
+    # claim must keep the claim about to be labelled in view.
+    sentences = " ".join(
+        f"S{n} officials in the northern district said the road was closed again." for n in range(40)
+    )
+    article = tmp_path / "long.md"
+    article.write_text(f"---\ntitle: long paragraph\n---\nA short first paragraph.\n\n{sentences}\n")
+    app = build([article], annotations)
+    async with app.run_test(size=(80, 24)) as pilot:
+        session = screen(app).session
+        seen = 0
+        for _ in range(len(session.claims) - 1):
+            await pilot.press("j")
+            claim = session.claims[screen(app).cursor]
+            marker = session.article.body[claim.start : claim.end].split()[0]
+            assert marker in shown(app.screen.query_one(ArticleView)), marker
+            seen += marker.startswith("S")
+        assert seen == 40
+        await pilot.press("1")
+    [event] = read_jsonl(annotations / "alice.jsonl")
+    assert event["text"].startswith("S39 ")

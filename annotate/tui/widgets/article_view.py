@@ -106,9 +106,15 @@ class ArticleView(Widget, can_focus=True):
         gutter_style = Style(color="green" if mark == "✓" else "grey50")
         hard_start = 0
         for hard_line in text.split("\n", allow_blank=True):
-            offset = hard_start
+            plain = hard_line.plain
+            offset = 0
             for line in hard_line.wrap(console, body_width, overflow="fold"):
-                line_starts.append(offset)
+                # Wrapping drops the space a line breaks at when the line is full,
+                # so a line starts where its text is found, not where the previous
+                # one ended (adding lengths drifted a character per such line).
+                found = plain.find(line.plain, offset) if line.plain else -1
+                offset = found if found >= 0 else offset
+                line_starts.append(hard_start + offset)
                 offset += len(line.plain)
                 gutter = gutter_text if not strips else " " * GUTTER
                 strips.append(Strip([Segment(gutter, gutter_style), *line.render(console, end="")]))
@@ -137,14 +143,15 @@ class ArticleView(Widget, can_focus=True):
         )
         # Keep about a third of the screen above the claim for context: the
         # source of a claim is often named a sentence or a paragraph earlier.
+        # The claim's first line is then at most a third of the way down, so
+        # it is on screen however deep into a long paragraph it is.
         above_wanted = max(0, min(height // 3, height - (len(current.strips) - first_line)))
         above = current.strips[:first_line]
         index = paragraph - 1
-        while len(above) < above_wanted + first_line and index >= 0:
+        while len(above) < above_wanted and index >= 0:
             above = [*self._paragraph(index, width, None).strips, Strip.blank(width), *above]
             index -= 1
-        skip = max(0, len(above) - (first_line + above_wanted)) if len(above) > first_line else 0
-        lines = above[skip:] + current.strips[first_line:]
+        lines = above[len(above) - min(len(above), above_wanted) :] + current.strips[first_line:]
         index = paragraph + 1
         while len(lines) < height and index < len(session.article.paragraphs):
             lines.append(Strip.blank(width))
