@@ -257,6 +257,13 @@ def plan_export(options: ExportOptions) -> ExportPlan:
         raise AnnotateError(f"--out {out}: that name is the dataset card's; choose another file name")
     if not out.parent.is_dir():
         raise AnnotateError(f"{out.parent}: no such folder for --out; create it first")
+    folders = [path for path in [*targets, card] if path.is_dir()]
+    if folders:
+        raise AnnotateError(
+            f"--out {out}: {folders[0]} is a folder; give a file name, e.g. --out {out / ('claims' + SUFFIX[options.fmt])}"
+            if folders[0] == out
+            else f"--out {out}: {folders[0]} is a folder, where a file would be written; choose another name"
+        )
     existing = [path for path in [*targets, card] if path.exists()]
     if existing and not options.force:
         raise AnnotateError(

@@ -256,6 +256,16 @@ def test_an_empty_annotation_folder_is_refused(project: Path) -> None:
     assert not (project / "claims.jsonl").exists() and not (project / "DATASET.md").exists()
 
 
+@pytest.mark.parametrize("args", [(), ("--force",), ("--force", "--format", "csv")])
+def test_out_naming_a_folder_is_a_clear_error(labelled: Path, args: tuple[str, ...]) -> None:
+    folder = labelled / "out"
+    folder.mkdir()
+    result = export(labelled, folder, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "is a folder; give a file name" in result.stderr
+    assert folder.is_dir() and list(folder.iterdir()) == [] and list(labelled.glob(".*.partial")) == []
+
+
 def test_refuses_to_overwrite_without_force(labelled: Path) -> None:
     out = labelled / "claims.csv"
     out.write_text("precious")
