@@ -20,9 +20,10 @@ from annotate.progress import progress
 
 if TYPE_CHECKING:
     from annotate.corpus import Article
+    from annotate.schema import LabelSchema
     from annotate.tui.app import AnnotateApp
     from annotate.tui.review_app import ReviewApp
-    from annotate.units import UnitSet
+    from annotate.units import SchemaLookup, UnitSet
 
 
 def resolve_annotator(given: str | None) -> str:
@@ -231,11 +232,15 @@ def load_corpus(paths: Sequence[Path] | None) -> dict[str, Article] | None:
     return {item.article_id: item.load() for item in discover(paths)}
 
 
-def _schema_names(schema_path: Path | None, units: UnitSet) -> tuple[str, ...]:
-    """Label order from --schema (checked against the events) or the default schema when it matches."""
+def _schema(schema_path: Path | None) -> LabelSchema:
+    """--schema, else the default schema."""
     from annotate.schema import DEFAULT_SCHEMA, load_schema
 
-    schema = load_schema(schema_path or DEFAULT_SCHEMA)
+    return load_schema(schema_path or DEFAULT_SCHEMA)
+
+
+def _schema_names(schema: LabelSchema, schema_path: Path | None, units: UnitSet) -> tuple[str, ...]:
+    """Label order from `schema` (--schema, checked against the events, or the default when it matches)."""
     if units.schema_ref is not None and units.schema_ref != schema.ref:
         if schema_path is not None:
             raise AnnotateError(
@@ -246,10 +251,22 @@ def _schema_names(schema_path: Path | None, units: UnitSet) -> tuple[str, ...]:
     return schema.names
 
 
+def schema_lookup(schema: LabelSchema) -> SchemaLookup:
+    """Check the labels of events that name `schema` against it (others are not known here)."""
+    return lambda ref: schema if ref == schema.ref else None
+
+
 def load_units_for_cli(
-    paths: Sequence[Path], articles: dict[str, Article] | None, skip_bad: bool, quiet: bool = False
+    paths: Sequence[Path],
+    articles: dict[str, Article] | None,
+    skip_bad: bool,
+    schema: LabelSchema,
+    quiet: bool = False,
 ) -> UnitSet:
-    """Load units with a progress bar on a terminal; print every bad line to stderr."""
+    """Load units with a progress bar on a terminal; print every bad line to stderr.
+
+    A label `schema` does not allow, on events that name it, is a bad line.
+    """
     from annotate.store import event_files
     from annotate.units import BadLines, load_units
 
@@ -259,7 +276,9 @@ def load_units_for_cli(
     threshold = total + 1 if quiet else 8 << 20
     try:
         with progress(total, "Reading annotations (bytes)", threshold) as advance:
-            units = load_units(paths, articles, skip_bad=skip_bad, progress=advance)
+            units = load_units(
+                paths, articles, skip_bad=skip_bad, progress=advance, schemas=schema_lookup(schema)
+            )
     except BadLines as error:
         for problem in error.problems:
             print(f"annotate: {problem}", file=sys.stderr)
@@ -274,7 +293,8 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 
     from annotate.agreement import agreement_report
 
-    units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad)
+    schema = _schema(args.schema)
+    units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad, schema)
     where = ", ".join(map(str, args.paths))
     if not units.annotators:
         raise AnnotateError(
@@ -285,7 +305,7 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
             f"only {units.annotators[0]} in {where}: agreement needs two or more annotators; "
             "give every annotator's file or the annotations folder"
         )
-    report = agreement_report(units, _schema_names(args.schema, units))
+    report = agreement_report(units, _schema_names(schema, args.schema, units))
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
         return 0
@@ -304,7 +324,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from annotate.status import StatusData, status_report
 
     articles = load_corpus(args.corpus)
-    units = load_units_for_cli(args.paths, articles, args.skip_bad)
+    schema = _schema(args.schema)
+    units = load_units_for_cli(args.paths, articles, args.skip_bad, schema)
     assignments = next(
         (
             found
@@ -313,7 +334,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
         ),
         None,
     )
-    sections = status_report(StatusData(units, articles, _schema_names(args.schema, units), assignments))
+    sections = status_report(
+        StatusData(units, articles, _schema_names(schema, args.schema, units), assignments)
+    )
     if args.json:
         payload = {section.id: section.as_json() for section in sections}
         sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
@@ -343,7 +366,7 @@ def make_review_app(
     name = resolve_annotator(adjudicator)
     schema = load_schema(schema_path or DEFAULT_SCHEMA)
     articles = load_corpus(corpus) or {}
-    units = load_units_for_cli(paths, articles or None, skip_bad, quiet=True)
+    units = load_units_for_cli(paths, articles or None, skip_bad, schema, quiet=True)
     if units.schema_ref is not None and units.schema_ref != schema.ref:
         raise AnnotateError(
             f"the annotation files use schema {units.schema_ref!r} but the schema given is {schema.ref!r}; "
@@ -456,7 +479,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # Everything that can be refused cheaply is refused before a million events are read.
     plan = plan_export(options)
     articles = load_corpus([args.corpus]) or {}
-    units = load_units_for_cli([args.annotations], articles, args.skip_bad)
+    units = load_units_for_cli([args.annotations], articles, args.skip_bad, plan.schema)
     summary = export_dataset(
         plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
     )

@@ -69,6 +69,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
@@ -81,6 +82,9 @@ from annotate.event_decode import (
     record_ordered,
 )
 from annotate.store import Event, LineProblem, SpanKey, event_files
+
+if TYPE_CHECKING:
+    from annotate.schema import LabelSchema
 
 GOLD_FOLDER = "gold"
 
@@ -95,6 +99,9 @@ class BadLines(AnnotateError):
 
 Progress = Callable[[int], None]
 """Called with the number of bytes read since the last call."""
+
+SchemaLookup = Callable[[str], "LabelSchema | None"]
+"""The label schema of a schema reference, or None when it is not known."""
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 
@@ -374,6 +381,8 @@ class _FileState:
     name: str | None = None
     column: int = -1
     schema: str | None = None
+    # The current schema's labels, when known: a label outside them is a bad line.
+    labels: LabelSchema | None = None
     # The article run: (article id as read, body hash, interned id, body to check texts against, skip reason).
     run: tuple[str | None, str | None, str, str | None, object | None] = (None, None, "", None, None)
 
@@ -381,8 +390,9 @@ class _FileState:
 class _Loader:
     """One pass over the annotator files, folding each annotator's events into columns."""
 
-    def __init__(self, articles: Mapping[str, Article] | None) -> None:
+    def __init__(self, articles: Mapping[str, Article] | None, schemas: SchemaLookup | None = None) -> None:
         self.articles = articles
+        self.schemas = schemas
         self.units = UnitSet()
         self.index: dict[str, int] = {}
         self.codes: dict[str, int] = {}
@@ -474,6 +484,7 @@ class _Loader:
                 files = self.schema_files.setdefault(schema, [])
                 if path not in files:
                     files.append(path)
+                state.labels = self.schemas(schema) if self.schemas is not None else None
             sha = event.article_sha256
             if event.article_id != raw_article or sha != sha_run:
                 raw_article, sha_run = event.article_id, sha
@@ -503,6 +514,12 @@ class _Loader:
             if event.op == "label" and label is not None:
                 code = codes.get(label)
                 if code is None:
+                    if state.labels is not None and not state.labels.allows(label):
+                        number = batch.first + next(i for i, e in enumerate(batch.values) if e is event)
+                        units.problems.append(
+                            LineProblem(path, number, f"unknown label {label!r} for schema {schema}")
+                        )
+                        continue
                     code = codes[label] = len(units.label_names)
                     units.label_names.append(label)
                 labels[uid] = code
@@ -692,8 +709,13 @@ def load_units(
     gold: Sequence[Path] | None = None,
     skip_bad: bool = False,
     progress: Progress | None = None,
+    schemas: SchemaLookup | None = None,
 ) -> UnitSet:
     """Read every annotator's events from PATH... into a UnitSet (one pass, folded as read).
+
+    `schemas(ref)` gives the label schema of events that name schema `ref`, or
+    None when it is not known (then any label is taken): a label it does not
+    allow is a bad line (`unknown label ...`, as `annotate validate` says it).
 
     Refuses (AnnotateError) files that mix schemas, naming them, and files with
     malformed lines unless `skip_bad` (every bad line is in `UnitSet.problems`;
@@ -701,7 +723,7 @@ def load_units(
     folders beside PATH...
     """
     files = event_files(paths)
-    loader = _Loader(articles)
+    loader = _Loader(articles, schemas)
     loader.units.files = files
     with gc_paused():
         for path in files:

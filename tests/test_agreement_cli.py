@@ -219,3 +219,22 @@ def test_report_without_per_article_is_the_full_report_less_that_part(three: Pat
         **{key: value for key, value in full.items() if key != "per_article"},
         "notes": [note for note in full["notes"] if not note.startswith("per_article")],
     }
+
+
+def test_a_label_outside_the_schema_is_a_bad_line_for_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `validate` names it; agreement and status must not count it as a label.
+    folder = tmp_path / "annotations"
+    path = write(folder, "a", [raw_event("a", 0, 10), raw_event("a", 20, 30, "maybe")])
+    write(folder, "b", [raw_event("b", 0, 10), raw_event("b", 20, 30, "disputed")])
+    for command in (["agreement", str(folder), "--json"], ["status", str(folder), "--json"]):
+        assert main(command) == 2
+        captured = capsys.readouterr()
+        assert f"{path}:2: unknown label 'maybe' for schema credibility/1" in captured.err
+        assert "--skip-bad" in captured.err and captured.out == "" and "Traceback" not in captured.err
+    report = run_json(capsys, "agreement", str(folder), "--json", "--skip-bad")
+    assert "maybe" not in report["label_counts"] and "maybe" not in report["per_label"]  # type: ignore[operator]
+    assert report["units"] == 1 and report["skipped_lines"] == 1
+    status = run_json(capsys, "status", str(folder), "--json", "--skip-bad")
+    assert "maybe" not in orjson.dumps(status).decode()

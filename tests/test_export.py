@@ -528,3 +528,18 @@ def test_malformed_event_lines_are_listed_and_block_the_export_unless_skipped(la
     assert skipped.returncode == 0, skipped.stderr
     assert f"{alice}:2" in skipped.stderr and records(out)
     assert "| unreadable event lines | 1 |" in (labelled / "DATASET.md").read_text()
+
+
+def test_a_label_outside_the_schema_is_refused_unless_skip_bad(labelled: Path) -> None:
+    alice = labelled / "annotations" / "alice.jsonl"
+    lines = alice.read_bytes().splitlines()
+    unknown = orjson.loads(lines[0])
+    unknown.update(id="alice-unknown", label="maybe")
+    alice.write_bytes(b"\n".join([*lines, orjson.dumps(unknown)]) + b"\n")
+    out = labelled / "claims.jsonl"
+    result = export(labelled, out)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{alice}:{len(lines) + 1}: unknown label 'maybe' for schema credibility/1" in result.stderr
+    assert not out.exists() and not (labelled / "DATASET.md").exists()
+    assert export(labelled, out, "--skip-bad").returncode == 0
+    assert "maybe" not in out.read_text() and "maybe" not in (labelled / "DATASET.md").read_text()
