@@ -87,6 +87,8 @@ async def test_hostile_strings_as_article_text_render_literally(tmp_path: Path, 
         body = app.screen.session.article.body
         text = shown(view)
         assert "\x1b" not in text and "\x07" not in text
+        # Bidirectional overrides would reorder what a terminal shows; emoji joiners stay.
+        assert "\u202e" not in text and "evil" in text and "\u200d" in text
         for paragraph in body.split("\n\n"):
             for line in printable(paragraph).split("\n"):
                 # Wide and combining characters take other widths on screen, never other text.
