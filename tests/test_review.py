@@ -153,3 +153,14 @@ def test_a_second_review_by_the_same_adjudicator_is_refused(disagreements: Path,
             review(disagreements, corpus)
     finally:
         first.event_log.close()  # type: ignore[attr-defined]
+
+
+async def test_every_key_is_on_the_key_bar_and_q_quits(disagreements: Path, corpus: Path) -> None:
+    app = review(disagreements, corpus)
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        bar = screen_text(app)  # type: ignore[arg-type]
+        for key in ("tab Undecided", "m Disagreements", "o Filter", "? Help", "q Quit"):
+            assert key in bar, key
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from annotate.adjudication import Adjudication, ReviewFilter, running_agreement, select
 from annotate.corpus import Article
@@ -22,6 +22,7 @@ from annotate.tui.screens.note import NoteModal
 from annotate.tui.screens.review_filter import FilterModal
 from annotate.tui.screens.source import SourceModal
 from annotate.tui.widgets.claim_context import ClaimContext
+from annotate.tui.widgets.key_bar import KeyBar
 from annotate.units import Unit, final_decision, majority, majority_source, verdict, vote_counts
 
 # Only keys the schema can never take (schema.RESERVED_KEYS), so label keys never collide.
@@ -38,7 +39,7 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("m", "toggle_disagreements", "Disagreements", id="review.disagreements"),
     Binding("o", "filter", "Filter", id="review.filter", tooltip="Filter by label, annotator, article"),
     Binding("question_mark", "help", "Help", id="review.help"),
-    Binding("q", "quit", "Quit", id="review.quit"),
+    Binding("q", "app.quit", "Quit", id="review.quit"),
 ]
 
 
@@ -76,7 +77,16 @@ class ReviewScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="review-votes", cursor_type="none", zebra_stripes=True)
         yield table
         yield Static(id="review-verdict")
-        yield Footer()
+        order = [
+            binding.action
+            for binding in [
+                *label_bindings(self.adjudication.schema, prefix="review.label"),
+                *REVIEW_BINDINGS,
+            ]
+            if isinstance(binding, Binding)
+        ]
+        # Wraps rather than hiding keys: Textual's one-line Footer cut off tab, m, o, ? and q at 100 columns.
+        yield KeyBar(order)
 
     def on_mount(self) -> None:
         """Select the units and resume at the first undecided one."""
