@@ -466,6 +466,25 @@ class ArticleSession:
                 return span
         return touched[0]
 
+    def resume_index(self) -> int:
+        """Where work on this article picks up: the next unlabelled claim after the last one changed.
+
+        The last change is the annotator's latest event on the article, so a
+        claim skipped earlier is not where they stopped (`tab` comes back round
+        to it). A last change that left its claim unlabelled (an undo, a
+        clear) resumes on that claim. Without events, the first unlabelled
+        claim; with every claim labelled, the last one changed.
+        """
+        last = None
+        if self.history:
+            last = self.index_of_span((self.history[-1]["start"], self.history[-1]["end"]))
+        if last is not None and not self.is_labelled(last):
+            return last
+        following = self.next_unlabelled(-1 if last is None else last)
+        if following is not None:
+            return following
+        return last if last is not None else 0
+
     def index_of_span(self, span: Span) -> int | None:
         """The index of the claim with this exact span, or of the claim holding its start."""
         for index, claim in enumerate(self.claims):

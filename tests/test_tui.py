@@ -120,16 +120,23 @@ async def test_note_modal(seed: Path, annotations: Path) -> None:
     assert event["note"] == "check wire copy"
 
 
-async def test_restart_resumes_on_first_unlabelled_claim(seed: Path, annotations: Path) -> None:
+async def test_restart_resumes_where_work_stopped(seed: Path, annotations: Path) -> None:
+    # Claim 3 skipped on purpose: work resumes after the last claim labelled, not at the gap.
     app = build([seed], annotations)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1", "1", "j", "1", "q")
     app = build([seed], annotations)
     async with app.run_test(size=SIZE) as pilot:
-        assert screen(app).cursor == 2
+        assert screen(app).cursor == 4 and "Claim 5/15" in screen_text(app)
         assert "3/15 labelled" in screen_text(app)
-        await pilot.press("tab")
+        await pilot.press("k", "k", "2", "q")  # back to the skipped claim, which is labelled now
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
         assert screen(app).cursor == 4
+        await pilot.press("u", "q")  # undo: the last change is on claim 3 again
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE):
+        assert screen(app).cursor == 2
 
 
 async def test_done_article_offers_the_next_one(corpus: Path, annotations: Path) -> None:

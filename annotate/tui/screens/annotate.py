@@ -77,8 +77,7 @@ class AnnotateScreen(Screen[None]):
     def __init__(self, session: ArticleSession, cursor: int | None = None) -> None:
         super().__init__()
         self.session = session
-        first = session.next_unlabelled()
-        self.cursor = cursor if cursor is not None else (first if first is not None else 0)
+        self.cursor = cursor if cursor is not None else session.resume_index()
         self.status = Content("")
         self._header_shown: tuple[object, ...] | None = None
         self._panel_lines = -1
