@@ -62,13 +62,14 @@ def make_app(
     from annotate.schema import DEFAULT_SCHEMA, load_schema
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
-    from annotate.tui.screens.annotate import binding_ids
-    from annotate.tui.screens.corpus import corpus_binding_ids
+    from annotate.tui.keyboard_app import key_name
+    from annotate.tui.screens.annotate import binding_keys
+    from annotate.tui.screens.corpus import corpus_binding_keys
     from annotate.validate import check_events_against_schema
 
     name = resolve_annotator(annotator)
     schema = load_schema(schema_path or DEFAULT_SCHEMA)
-    keymap = load_keymap(keymap_path, binding_ids(schema) | corpus_binding_ids())
+    keymap = load_keymap(keymap_path, [binding_keys(schema), corpus_binding_keys()], key_name)
     files = discover(paths)
     folders = [path for path in paths if path.is_dir()]
     assignments = None

@@ -133,3 +133,26 @@ def test_annotator_from_environment_is_validated(seed: Path, tmp_path: Path) -> 
         timeout=60,
     )
     assert_one_line_error(result, "'Not Valid'", "ANNOTATE_ANNOTATOR")
+
+
+@pytest.mark.parametrize(
+    ("keymap", "needles"),
+    [
+        # The QA cases: each silently took an action away.
+        ("claim.next: '2'\n", ["'2'", "'claim.next'", "'label.disputed'"]),
+        ("label.confirmed: s\n", ["'s'", "'claim.source'", "'label.confirmed'"]),
+        ("claim.next: j\nclaim.previous: j\n", ["'j'", "'claim.next'", "'claim.previous'"]),
+        ("claim.next: '?'\n", ["'?'", "'claim.next'", "'help'"]),  # '?' is the key 'question_mark'
+        ("claim.next: ctrl+bogus\n", ["'ctrl+bogus'", "not a key name"]),
+        ("claim.next: lft\n", ["'lft'", "not a key name"]),
+    ],
+)
+def test_a_keymap_that_would_lose_an_action_exits_2(
+    seed: Path, tmp_path: Path, keymap: str, needles: list[str]
+) -> None:
+    path = tmp_path / "keymap.yaml"
+    path.write_text(keymap, encoding="utf-8")
+    result = run(
+        "open", str(seed), "--annotator", "alice", "--annotations", str(tmp_path), "--keymap", str(path)
+    )
+    assert_one_line_error(result, str(path), *needles)

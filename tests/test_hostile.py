@@ -201,7 +201,7 @@ def test_keymap_loader_refuses_hostile_yaml(tmp_path: Path, text: str) -> None:
     path = tmp_path / "keymap.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(AnnotateError):
-        load_keymap(path, {"claim.next"})
+        load_keymap(path, [{"claim.next": "j"}])
 
 
 json_value = st.recursive(

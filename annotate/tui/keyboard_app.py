@@ -15,10 +15,29 @@ from __future__ import annotations
 from textual import events
 from textual.app import App
 from textual.geometry import Size
+from textual.keys import Keys, _character_to_key, key_to_character
 
 from annotate.tui.screens.too_small import TooSmallScreen
 
 MIN_SIZE = Size(60, 16)
+_MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+_NAMED_KEYS = {key.value for key in Keys if "+" not in key.value and not key.value.startswith("<")}
+
+
+def key_name(key: str) -> str | None:
+    """Textual's name for a key as a keymap writes it ('?' -> 'question_mark'), None if no key has it.
+
+    Uses Textual's own character-to-name rule (private, but Textual is pinned),
+    so that '?' and 'question_mark' are seen as one key.
+    """
+    *modifiers, base = key.split("+")
+    if not base or any(modifier not in _MODIFIERS for modifier in modifiers):
+        return None
+    if len(base) == 1:
+        base = _character_to_key(base)
+    elif base not in _NAMED_KEYS and key_to_character(base) is None:
+        return None
+    return "+".join([*modifiers, base])
 
 
 class KeyboardApp(App[None]):

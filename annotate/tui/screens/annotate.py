@@ -55,9 +55,13 @@ NAVIGATION_BINDINGS: list[BindingType] = [
 ]
 
 
-def binding_ids(schema: LabelSchema) -> set[str]:
-    """Every binding id the annotate screen has, for validating keymaps."""
-    return {b.id for b in [*NAVIGATION_BINDINGS, *label_bindings(schema)] if isinstance(b, Binding) and b.id}
+def binding_keys(schema: LabelSchema) -> dict[str, str]:
+    """Every binding id the annotate screen has, with its default keys, for checking keymaps."""
+    return {
+        b.id: b.key
+        for b in [*NAVIGATION_BINDINGS, *label_bindings(schema)]
+        if isinstance(b, Binding) and b.id
+    }
 
 
 class AnnotateScreen(Screen[None]):

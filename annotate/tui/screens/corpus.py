@@ -54,9 +54,11 @@ WIDTHS = {"mark": 1, "you": 7, "claims": 6, "date": 10, "outlet": 14}
 DONE, STARTED, TODO, DIM = "#4caf50", "#ffb300", "grey50", "grey50"
 
 
-def corpus_binding_ids() -> set[str]:
-    """Every binding id of the corpus screen, for validating keymaps."""
-    return {b.id for b in [*CORPUS_BINDINGS, *ArticleTable.BINDINGS] if isinstance(b, Binding) and b.id}
+def corpus_binding_keys() -> dict[str, str]:
+    """Every binding id of the corpus screen, with its default keys, for checking keymaps."""
+    return {
+        b.id: b.key for b in [*CORPUS_BINDINGS, *ArticleTable.BINDINGS] if isinstance(b, Binding) and b.id
+    }
 
 
 @dataclass
