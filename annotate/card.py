@@ -56,7 +56,7 @@ def _number(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.4f}"  # the report's four decimals: never rounded twice
     return str(value)
 
 

@@ -238,3 +238,34 @@ def test_a_label_outside_the_schema_is_a_bad_line_for_every_command(
     assert report["units"] == 1 and report["skipped_lines"] == 1
     status = run_json(capsys, "status", str(folder), "--json", "--skip-bad")
     assert "maybe" not in orjson.dumps(status).decode()
+
+
+def test_table_card_and_json_show_the_same_figures(
+    three: Path, seed: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The table once rounded the JSON's four decimals again to three (0.3835 -> 0.384,
+    # where the true 0.38348 is 0.383): every view shows the JSON's figure.
+    monkeypatch.setenv("COLUMNS", "120")
+    report = run_json(capsys, "agreement", str(three), "--json")
+    assert main(["agreement", str(three)]) == 0
+    table = capsys.readouterr().out
+    alpha, percent = report["krippendorff_alpha"], report["percent_agreement"]
+    assert isinstance(alpha, float) and isinstance(percent, float)
+    assert f"{alpha:.4f}" in table and f"{percent * 100:.2f}%" in table
+    out = three.parent / "out"
+    out.mkdir()
+    assert (
+        main(
+            [
+                "export",
+                "--corpus",
+                str(seed.parent),
+                "--annotations",
+                str(three),
+                "--out",
+                str(out / "c.jsonl"),
+            ]
+        )
+        == 0
+    )
+    assert f"| {alpha:.4f} |" in (out / "DATASET.md").read_text()

@@ -111,7 +111,7 @@ class ReviewScreen(Screen[None]):
             "on screen: [b]$units[/b] units with 2+ votes · agreement [b]$agree[/b] · α [b]$alpha[/b]",
             units=str(shared),
             agree="—" if agree.value is None else f"{agree.value * 100:.1f}%",
-            alpha="—" if alpha.value is None else f"{alpha.value:.3f}",
+            alpha="—" if alpha.value is None else f"{alpha.value:.4f}",  # as the agreement report
         )
         if current is not None and current in self.keys:
             self.cursor = self.keys.index(current)
