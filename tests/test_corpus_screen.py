@@ -230,3 +230,38 @@ async def test_q_quits_from_the_list_and_from_an_article(corpus: Path, annotatio
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_cursor_skips_an_article_that_cannot_be_opened(tmp_path: Path, annotations: Path) -> None:
+    # Sorted by file name, the front-matter-only article comes first; it cannot be
+    # opened (no text), which only counting finds out: the cursor must not stay on it.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a-empty.md").write_text("---\ntitle: Empty\n---\n", encoding="utf-8")
+    (folder / "b-fine.md").write_text("---\ntitle: Fine\n---\nThe ministry said the road was open.\n")
+    app = build([folder], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        listing = corpus_screen(app)
+        assert listing.rows["a-empty"].problem
+        assert listing.highlighted_id == "b-fine"
+        await pilot.press("enter")
+        assert isinstance(app.screen, AnnotateScreen)
+
+
+async def test_a_fixed_article_loses_its_warning_on_refresh(tmp_path: Path, annotations: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: [unclosed\n---\nThe ministry said so.\n", encoding="utf-8")
+    app = build([folder], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert corpus_screen(app).rows["a"].problem and "⚠" in screen_text(app)
+        (folder / "a.md").write_text(
+            "---\ntitle: Fixed title\n---\nThe ministry said so.\n", encoding="utf-8"
+        )
+        await pilot.press("r")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "⚠" not in text and "Fixed title" in text
+        assert corpus_screen(app).rows["a"].problem is None

@@ -27,7 +27,14 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from annotate.assignments import summarise_progress
-from annotate.catalog import PROCESS_THRESHOLD, ArticleCount, CatalogEntry, CountJob, count_articles
+from annotate.catalog import (
+    PROCESS_THRESHOLD,
+    ArticleCount,
+    CatalogEntry,
+    CountJob,
+    catalog_entry,
+    count_articles,
+)
 from annotate.errors import AnnotateError
 from annotate.segment import default_claims
 from annotate.session import article_progress
@@ -75,6 +82,13 @@ class ArticleRow:
     team: dict[str, tuple[int, int]] = field(default_factory=dict)
     problem: str | None = None
     haystack: str = ""
+
+    def index_text(self) -> None:
+        """What the `/` filter searches: title, outlet, date, id, author, assignees."""
+        entry = self.entry
+        self.haystack = " ".join(
+            [entry.title, entry.outlet, entry.date, entry.article_id, entry.author, *self.assigned]
+        ).casefold()
 
 
 def _cell(text: str, width: int, style: str = "", right: bool = False) -> Text:
@@ -142,9 +156,7 @@ class CorpusScreen(Screen[None]):
         for index, entry in enumerate(app.catalog):
             assigned = assignments.assigned_to(entry.article_id) if assignments else ()
             row = ArticleRow(entry, index, assigned, entry.article_id in queue, problem=entry.problem)
-            row.haystack = " ".join(
-                [entry.title, entry.outlet, entry.date, entry.article_id, entry.author, *assigned]
-            ).casefold()
+            row.index_text()
             self.rows[entry.article_id] = row
         if assignments:
             # Lead view adds "✓" or " 12/30" after each name.
@@ -436,7 +448,13 @@ class CorpusScreen(Screen[None]):
             if row is None or count.article_id in app.touched:
                 continue  # labelled since the worker's snapshot: refreshed on resume instead
             row.claims = count.claims
-            row.problem = count.problem or row.problem
+            if count.problem:
+                row.problem = count.problem
+            elif row.problem and count.claims is not None:
+                # The file reads now (fixed since the list was made, then `r`): so may its metadata.
+                row.entry = catalog_entry(app.file_by_id[count.article_id])
+                row.problem = row.entry.problem
+                row.index_text()
             mine = count.progress.get(app.annotator)
             if mine is not None:
                 row.done, row.total = mine
@@ -463,18 +481,21 @@ class CorpusScreen(Screen[None]):
             article_id = row.entry.article_id
             if row.problem:
                 continue
+            counted = row.done is not None and row.total is not None
             if article_id not in app.articles_with_events:
-                break  # nothing labelled: certainly unfinished
-            if row.done is None or row.total is None:
+                break  # nothing labelled: unfinished, if counting finds it can be opened
+            if not counted:
                 # Not counted yet, but started: most likely where work stopped.
                 self._highlight(article_id)
                 return
-            if row.done < row.total:
+            if row.done is not None and row.total is not None and row.done < row.total:
                 break
         else:
             self._settle_cursor = False
             return
-        self._settle_cursor = False
+        # Until its count is in, the article may yet turn out unopenable (an empty
+        # body, say): keep settling, so the cursor moves on past it then.
+        self._settle_cursor = not counted
         self._highlight(article_id)
 
     def _highlight(self, article_id: str) -> None:
