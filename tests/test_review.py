@@ -164,3 +164,30 @@ async def test_every_key_is_on_the_key_bar_and_q_quits(disagreements: Path, corp
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running  # type: ignore[attr-defined]
+
+
+async def test_untrusted_article_text_is_literal_in_the_claim_context(
+    tmp_path: Path, annotations: Path
+) -> None:
+    from annotate.corpus import load_article
+    from annotate.tui.widgets.claim_context import ClaimContext
+    from tests.tui_helpers import shown
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    path = folder / "hostile.md"
+    path.write_text(
+        "---\ntitle: hostile\n---\nThe ministry said [bold]x[/bold] and [@click=app.quit]y[/] \x1b[31mred\x1b[0m.\n",
+        encoding="utf-8",
+    )
+    article = load_article(path, folder)
+    label_claims(annotations, "alice", article, ["confirmed"])
+    label_claims(annotations, "bob", article, ["disputed"])
+    app = review(annotations, folder)
+    async with app.run_test(size=SIZE) as pilot:  # type: ignore[attr-defined]
+        await pilot.pause()
+        text = shown(app.screen.query_one(ClaimContext))  # type: ignore[attr-defined]
+        assert "[bold]x[/bold]" in text and "[@click=app.quit]y[/]" in text
+        assert "\x1b" not in text and "␛[31mred␛[0m" in text
+        await pilot.click(ClaimContext, offset=(20, 0))
+        assert app.is_running  # type: ignore[attr-defined]

@@ -283,3 +283,37 @@ async def test_the_current_claim_is_on_screen_deep_in_a_long_paragraph(
         await pilot.press("1")
     [event] = read_jsonl(annotations / "alice.jsonl")
     assert event["text"].startswith("S39 ")
+
+
+async def test_untrusted_text_is_literal_in_the_panel_the_modals_and_the_corpus_list(
+    tmp_path: Path, annotations: Path
+) -> None:
+    # Every place article text, a title, a source or a note is drawn, not only the article view.
+    markup = "[bold]x[/bold] [@click=app.quit]y[/]"
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "hostile.md").write_text(
+        f"---\ntitle: '[b]T[/b] [@click=app.quit]q[/]'\n---\nThe ministry said {markup} was done.\n",
+        encoding="utf-8",
+    )
+    app = build([folder], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if "[b]T[/b] [@click=app.quit]q[/]" in screen_text(app):
+                break
+            await pilot.pause(0.02)
+        assert "[b]T[/b] [@click=app.quit]q[/]" in screen_text(app)  # the corpus list
+        await pilot.press("enter")
+        await pilot.press("s")
+        assert markup in screen_text(app)  # the source modal's claim
+        await pilot.press(*markup, "enter", "n", *markup, "enter")
+        panel = " ".join(screen_text(app).split())  # the panel wraps the long note
+        assert f"source: {markup}" in panel and f"note: {markup}" in panel
+        await pilot.press("M")
+        split = screen_text(app)  # the split modal's claim, with the cut marked inside it
+        assert "[bold]x[/bold]" in split and "[@click=app.quit]y[/]" in split
+        await pilot.press("escape")
+        await pilot.click("#claim-panel", offset=(20, 0))
+        assert app.is_running
+    events = read_jsonl(annotations / "alice.jsonl")
+    assert events[-1]["source"] == markup and events[-1]["note"] == markup
