@@ -191,3 +191,32 @@ async def test_untrusted_article_text_is_literal_in_the_claim_context(
         assert "\x1b" not in text and "␛[31mred␛[0m" in text
         await pilot.click(ClaimContext, offset=(20, 0))
         assert app.is_running  # type: ignore[attr-defined]
+
+
+async def test_a_failed_gold_write_says_not_saved_and_keeps_the_unit_undecided(
+    disagreements: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from annotate.store import read_events
+
+    real = os.write
+
+    def disk_full(fd: int, data: object) -> int:
+        real(fd, bytes(data)[:9])  # type: ignore[call-overload]  # part of the line reaches the file first
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    app = review(disagreements, corpus, only_disagreements=True)
+    async with app.run_test(size=SIZE) as pilot:  # type: ignore[attr-defined]
+        monkeypatch.setattr(os, "write", disk_full)
+        await pilot.press("enter")
+        text = screen_text(app)  # type: ignore[arg-type]
+        assert "NOT SAVED" in text and "No space left" in text and "✓ saved" not in text
+        assert "0/4 adjudicated" in text and "unit 1/4" in text  # still on it, still undecided
+        monkeypatch.setattr(os, "write", real)
+        await pilot.press("enter")
+        assert "✓ saved gold disputed" in screen_text(app)  # type: ignore[arg-type]
+        assert "1/4 adjudicated" in screen_text(app)  # type: ignore[arg-type]
+    result = read_events(disagreements / "gold" / "lead.jsonl")
+    assert not result.errors and [event["label"] for event in result.events] == ["disputed"]
