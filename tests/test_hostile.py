@@ -373,3 +373,31 @@ def test_event_reader_is_not_fooled_by_lines_that_even_out(tmp_path: Path, lines
     events, bad = reference_read(data)
     assert result.events == events
     assert [problem.line for problem in result.problems] == bad and bad
+
+
+@pytest.mark.parametrize("loader", ["schema", "keymap"])
+def test_yaml_tags_never_run_and_aliases_are_refused_even_when_the_result_would_be_valid(
+    tmp_path: Path, loader: str
+) -> None:
+    # The earlier cases are refused anyway, since what an unsafe loader builds is
+    # not a valid schema or keymap. These would load if aliases or tags were
+    # honoured, and a tag that ran would leave the sentinel folder behind.
+    sentinel = tmp_path / "owned"
+    if loader == "schema":
+        aliased = "name: &n s\nversion: 1\nlabels:\n  - {name: *n, key: '1'}\n"
+        tagged = f"!!python/object/apply:os.mkdir ['{sentinel}']\n"
+        load = load_schema
+    else:
+        aliased = "claim.next: &k l\nclaim.previous: h\nlabel.confirmed: *k\n"
+        tagged = f"!!python/object/apply:os.mkdir ['{sentinel}']\n"
+
+        def load(path: Path) -> object:
+            return load_keymap(path, [{"claim.next": "j", "claim.previous": "k", "label.confirmed": "1"}])
+
+    for text, needle in ((aliased, "alias"), (tagged, "python")):
+        path = tmp_path / f"{loader}.yaml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(AnnotateError, match=needle) as error:
+            load(path)
+        assert str(error.value).startswith(f"{path}"), error.value
+        assert not sentinel.exists()
