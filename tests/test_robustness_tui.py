@@ -67,7 +67,7 @@ async def test_shrinking_with_a_modal_open_saves_nothing_until_enlarged(
         assert "Enlarge the window" in screen_text(app)
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert "Note on this claim" in screen_text(app)
+        assert "Note on: Ahmed Masood" in screen_text(app)
         await pilot.press(*" seen", "enter")
         assert "saved note" in screen_text(app)
     [event] = read_jsonl(annotations / "alice.jsonl")

@@ -163,7 +163,10 @@ async def test_help_shows_keys_and_guidelines(seed: Path, annotations: Path) -> 
         await pilot.press("question_mark")
         text = screen_text(app)
         assert "Label guidelines" in text and "another party in the article contests" in text.lower()
-        assert "Undo the last change" in text
+        assert "Undo the last change" in text and "esc, q or ? closes this help" in text
+        # Each guideline once (the key list names the label), and none of Textual's own keys.
+        assert text.lower().count("another party in the article contests") == 1
+        assert "Focus Previous" not in text and "Copy" not in text
         await pilot.press("escape")
         assert isinstance(app.screen, AnnotateScreen)
 

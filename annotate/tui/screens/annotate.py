@@ -448,7 +448,9 @@ class AnnotateScreen(Screen[None]):
             ):
                 self._update()
 
-        self.app.push_screen(NoteModal(self.session.claim_label(index).note), chosen)
+        self.app.push_screen(
+            NoteModal(self.session.claim_label(index).note, self.session.claim_text(index)), chosen
+        )
 
     def action_merge(self) -> None:
         """Merge the current claim with the next one in its paragraph."""
@@ -515,15 +517,6 @@ class AnnotateScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Show the keys and the label guidelines."""
-        from annotate.tui.screens.help import HelpScreen
+        from annotate.tui.screens.help import HelpScreen, screen_keys
 
-        self.app.push_screen(HelpScreen(self.session.schema, self.active_bindings_help()))
-
-    def active_bindings_help(self) -> list[tuple[str, str]]:
-        """(keys, what they do) for every binding, as the keymap has them."""
-        grouped: dict[str, tuple[list[str], str]] = {}
-        for active in self.active_bindings.values():
-            binding = active.binding
-            keys, _ = grouped.setdefault(binding.action, ([], binding.tooltip or binding.description))
-            keys.append(self.app.get_key_display(binding))
-        return [(", ".join(keys), description) for keys, description in grouped.values()]
+        self.app.push_screen(HelpScreen(self.session.schema, screen_keys(self)))

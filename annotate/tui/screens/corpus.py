@@ -615,13 +615,6 @@ class CorpusScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Keys and label guidelines."""
-        from annotate.tui.screens.help import HelpScreen
+        from annotate.tui.screens.help import HelpScreen, screen_keys
 
-        keys: dict[str, tuple[list[str], str]] = {}
-        for active in self.active_bindings.values():
-            binding = active.binding
-            entry = keys.setdefault(binding.action, ([], binding.tooltip or binding.description))
-            entry[0].append(self.app.get_key_display(binding))
-        self.app.push_screen(
-            HelpScreen(self.annotate_app.schema, [(", ".join(k), what) for k, what in keys.values()])
-        )
+        self.app.push_screen(HelpScreen(self.annotate_app.schema, screen_keys(self)))

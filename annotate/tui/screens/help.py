@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from annotate.schema import LabelSchema
+
+
+def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
+    """(keys, what they do) for each of the screen's own bindings, as the keymap has them.
+
+    Only bindings with an id (this tool's, the ones a keymap can move): not
+    Textual's focus and copy keys, which do nothing useful here. A label key
+    says only the label's name: its guideline is printed in full above.
+    """
+    grouped: dict[str, tuple[list[str], str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.id is None:
+            continue
+        what = (
+            binding.description
+            if binding.action.startswith("label(")
+            else binding.tooltip or binding.description
+        )
+        keys, _ = grouped.setdefault(binding.action, ([], what))
+        keys.append(screen.app.get_key_display(binding))
+    return [(", ".join(keys), description) for keys, description in grouped.values()]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -25,7 +49,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """Guidelines first, then the keys."""
-        parts = [Content.from_markup("[b]Label guidelines[/b] ($ref)\n", ref=self.schema.ref)]
+        parts = [
+            Content.from_markup("[dim]esc, q or ? closes this help[/dim]\n\n"),
+            Content.from_markup("[b]Label guidelines[/b] ($ref)\n", ref=self.schema.ref),
+        ]
         if self.schema.description:
             parts.append(Content(self.schema.description + "\n"))
         for label in self.schema.labels:

@@ -8,20 +8,22 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from annotate.text import printable
 from annotate.tui.screens.text_box_modal import TextBoxModal
 
 
 class NoteModal(TextBoxModal[str | None]):
     """Edit a note; `enter` saves (blank removes it), `escape` cancels."""
 
-    def __init__(self, current: str | None) -> None:
+    def __init__(self, current: str | None, claim_text: str) -> None:
         super().__init__()
         self.current = current
+        self.claim_text = claim_text
 
     def compose(self) -> ComposeResult:
         """Input and hint."""
         with Vertical(classes="dialog"):
-            yield Static(Content("Note on this claim"), classes="claim")
+            yield Static(Content("Note on: ") + Content(printable(self.claim_text)), classes="claim")
             yield Input(
                 value=self.current or "",
                 placeholder="free text",

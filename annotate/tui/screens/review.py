@@ -17,7 +17,7 @@ from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey
 from annotate.text import printable
 from annotate.tui.label_keys import label_bindings
-from annotate.tui.screens.help import HelpScreen
+from annotate.tui.screens.help import HelpScreen, screen_keys
 from annotate.tui.screens.note import NoteModal
 from annotate.tui.screens.review_filter import FilterModal
 from annotate.tui.screens.source import SourceModal
@@ -320,7 +320,7 @@ class ReviewScreen(Screen[None]):
             self._update()
 
         self.app.push_screen(
-            NoteModal(self.pending_note.get(key, unit.gold.note if unit.gold else None)), chosen
+            NoteModal(self.pending_note.get(key, unit.gold.note if unit.gold else None), unit.text), chosen
         )
 
     # -- moving and filtering -------------------------------------------------------
@@ -378,10 +378,4 @@ class ReviewScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Keys and the label guidelines."""
-        grouped: dict[str, tuple[list[str], str]] = {}
-        for active in self.active_bindings.values():
-            binding = active.binding
-            keys, _ = grouped.setdefault(binding.action, ([], binding.tooltip or binding.description))
-            keys.append(self.app.get_key_display(binding))
-        help_keys = [(", ".join(keys), description) for keys, description in grouped.values()]
-        self.app.push_screen(HelpScreen(self.adjudication.schema, help_keys))
+        self.app.push_screen(HelpScreen(self.adjudication.schema, screen_keys(self)))
