@@ -320,3 +320,19 @@ async def test_untrusted_text_is_literal_in_the_panel_the_modals_and_the_corpus_
         assert app.is_running
     events = read_jsonl(annotations / "alice.jsonl")
     assert events[-1]["source"] == markup and events[-1]["note"] == markup
+
+
+async def test_merge_says_which_labels_and_notes_it_clears(seed: Path, annotations: Path) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        claims = screen(app).session.claims
+        first = next(i for i in range(len(claims) - 1) if claims[i].paragraph == claims[i + 1].paragraph)
+        await pilot.press(*["j"] * first, "n", *"verify with UN report", "enter", "2", "k", "m")
+        text = " ".join(screen_text(app).split())
+        assert (
+            f"saved merge · cleared label of claim {first + 1}, note of claim {first + 1} (u undoes)" in text
+        )
+        await pilot.press("u")
+        assert "disputed" in screen_text(app) and "verify with UN report" in screen_text(app)
+        await pilot.press("j", "M", "right", "enter")  # the next claim has nothing to lose
+        assert "saved split" in screen_text(app) and "cleared" not in screen_text(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -456,10 +457,31 @@ class AnnotateScreen(Screen[None]):
         """Merge the current claim with the next one in its paragraph."""
         if not self.session.claims:
             return
+        self._resegment("merge", self.cursor, 2, lambda: self.session.merge_with_next(self.cursor))
+
+    def _resegment(self, change: str, index: int, count: int, action: Callable[[], int]) -> None:
+        """Merge or split: the new claims start unlabelled, so say what the old ones lose."""
+        session = self.session
+        lost = [
+            what
+            for position in range(index, min(index + count, len(session.claims)))
+            for what in self._lost(position)
+        ]
         result: list[int] = []
-        if self._run("merge", lambda: result.append(self.session.merge_with_next(self.cursor))):
+        if self._run(change, lambda: result.append(action())):
             self.cursor = result[0]
+            if lost:
+                self.status += Content(f" · cleared {', '.join(lost)} (u undoes)")
             self._update()
+
+    def _lost(self, index: int) -> list[str]:
+        current = self.session.claim_label(index)
+        number = f"claim {index + 1}"
+        return [
+            f"{what} of {number}"
+            for what, value in (("label", current.label), ("source", current.source), ("note", current.note))
+            if value
+        ]
 
     def action_split(self) -> None:
         """Pick a word boundary in a modal and split the claim there."""
@@ -471,10 +493,8 @@ class AnnotateScreen(Screen[None]):
         claim = self.session.claims[index]
 
         def chosen(at: int | None) -> None:
-            result: list[int] = []
-            if at is not None and self._run("split", lambda: result.append(self.session.split_at(index, at))):
-                self.cursor = result[0]
-                self._update()
+            if at is not None:
+                self._resegment("split", index, 1, lambda: self.session.split_at(index, at))
 
         self.app.push_screen(SplitModal(self.session.article, claim), chosen)
 
