@@ -1443,6 +1443,10 @@ ACCEPTANCE_COLUMNS = [
 """Columns of the acceptance table, for a status report section."""
 
 
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 4)  # four decimals, as the agreement report
+
+
 def acceptance_table(rates: Mapping[str, Acceptance]) -> list[list[str | int | float | None]]:
     """One row per annotator, in `ACCEPTANCE_COLUMNS` order (rates are None when nothing was suggested)."""
     return [
@@ -1451,10 +1455,10 @@ def acceptance_table(rates: Mapping[str, Acceptance]) -> list[list[str | int | f
             rate.claims,
             rate.label_suggested,
             rate.label_accepted,
-            rate.label_rate,
+            _rounded(rate.label_rate),
             rate.source_suggested,
             rate.source_accepted,
-            rate.source_rate,
+            _rounded(rate.source_rate),
             rate.accept_key,
         ]
         for rate in rates.values()

@@ -346,7 +346,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     from annotate.status_table import status_view
 
-    Console().print(status_view(sections))
+    console = Console()
+    console.print(status_view(sections, console.width))
     return 0
 
 

@@ -269,3 +269,36 @@ def test_table_card_and_json_show_the_same_figures(
         == 0
     )
     assert f"| {alpha:.4f} |" in (out / "DATASET.md").read_text()
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_status_tables_fit_the_terminal_with_every_name_and_header_whole(
+    seed: Path,
+    annotations: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+) -> None:
+    # The acceptance section has nine columns: squeezed into one table, the
+    # annotator column folded away and the headers were cut to 8 letters.
+    article = seed_article(seed)
+    suggested = {"label": "confirmed", "source": "Reuters"}
+    for name, labels in (
+        ("annotator_one", ["confirmed", "disputed", "confirmed"]),
+        ("alice", ["disputed"] * 3),
+    ):
+        with annotator_session(annotations, name, article) as session:
+            for index, label in enumerate(labels):
+                session.set_label(index, label, suggested=suggested)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["status", str(annotations)]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    for header in ("label_suggested", "label_accepted", "source_suggested", "accept_key"):
+        assert header in out, header
+    acceptance = out[out.index("Suggestion acceptance") :]
+    tables = acceptance.count("annotator ")
+    assert tables >= 2 and acceptance.count("annotator_one") == tables and acceptance.count("alice") == tables
+    payload = run_json(capsys, "status", str(annotations), "--json")
+    rates = [row["label_rate"] for row in payload["acceptance"]["rows"]]  # type: ignore[index]
+    assert rates == [round(rate, 4) for rate in rates] and 0.6667 in rates
