@@ -336,3 +336,11 @@ async def test_merge_says_which_labels_and_notes_it_clears(seed: Path, annotatio
         assert "disputed" in screen_text(app) and "verify with UN report" in screen_text(app)
         await pilot.press("j", "M", "right", "enter")  # the next claim has nothing to lose
         assert "saved split" in screen_text(app) and "cleared" not in screen_text(app)
+
+
+async def test_the_header_shortens_the_title_not_the_outlet_and_date(corpus: Path, annotations: Path) -> None:
+    liberia = next(corpus.glob("voa-2002-08-16-*.md"))
+    app = build([liberia], annotations)
+    async with app.run_test(size=(80, 24)):
+        header = screen_text(app).splitlines()[:4]
+        assert any("VOA 2002-08-16" in line for line in header) and any("…" in line for line in header)

@@ -108,7 +108,9 @@ class AnnotateScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, article and outline, claim panel, footer."""
         with Horizontal(id="header"):
+            # The title gives way to the outlet and date, not the other way round.
             yield Static(id="title")
+            yield Static(id="meta")
             yield Static(id="progress")
         with Horizontal(id="main"):
             yield ArticleView(self.session, id="article")
@@ -187,13 +189,11 @@ class AnnotateScreen(Screen[None]):
         if header != self._header_shown:
             self._header_shown = header
             self.query_one("#title", Static).update(
-                Content.from_markup(
-                    "[b]$title[/b]  [dim]$outlet $date[/dim]",
-                    title=article.title,
-                    outlet=article.meta_text("outlet") or article.meta_text("author"),
-                    date=article.meta_text("date"),
-                ),
-                layout=False,
+                Content.styled(printable(article.title), "bold"), layout=False
+            )
+            outlet = article.meta_text("outlet") or article.meta_text("author")
+            self.query_one("#meta", Static).update(
+                Content(printable(" ".join(part for part in (outlet, article.meta_text("date")) if part)))
             )
             self.query_one("#progress", Static).update(
                 Content.from_markup(
