@@ -13,7 +13,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from annotate.corpus import (
 )
 from annotate.errors import AnnotateError
 from annotate.segment import cache_dir, default_claims
-from annotate.session import article_progress
+from annotate.session import article_progress, split_stale
 from annotate.store import Event
 from annotate.text import printable
 
@@ -272,6 +272,8 @@ class ArticleCount:
     claims: int | None
     progress: dict[str, tuple[int, int]]
     problem: str | None = None
+    stale: dict[str, int] = field(default_factory=dict)
+    """Per annotator with any: events made on an earlier version of the article's body."""
 
 
 CountJob = tuple[ArticleFile, dict[str, list[Event]], tuple[str, ...]]
@@ -286,8 +288,14 @@ def count_article(
     except AnnotateError as error:
         return ArticleCount(item.article_id, None, {}, str(error))
     claims = len(default_claims(article))
-    progress = {name: article_progress(article, events.get(name, [])) for name in annotators}
-    return ArticleCount(item.article_id, claims, progress)
+    progress: dict[str, tuple[int, int]] = {}
+    stale: dict[str, int] = {}
+    for name in annotators:
+        current, old = split_stale(article, events.get(name, []))
+        progress[name] = article_progress(article, current)
+        if old:
+            stale[name] = len(old)
+    return ArticleCount(item.article_id, claims, progress, stale=stale)
 
 
 def count_articles(jobs: Sequence[CountJob]) -> list[ArticleCount]:

@@ -265,3 +265,19 @@ async def test_a_fixed_article_loses_its_warning_on_refresh(tmp_path: Path, anno
         text = screen_text(app)
         assert "⚠" not in text and "Fixed title" in text
         assert corpus_screen(app).rows["a"].problem is None
+
+
+async def test_an_article_with_stale_events_says_so_in_the_list(tmp_path: Path, annotations: Path) -> None:
+    # Labelled, then its text edited: the labels no longer count, and the list must
+    # say why rather than show an article that looks untouched.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    path = folder / "a.md"
+    path.write_text("---\ntitle: A\n---\nThe ministry said the road was open.\n", encoding="utf-8")
+    label_everything(folder, annotations, "alice", "a")
+    path.write_text("---\ntitle: A\n---\nThe ministry said the road was closed.\n", encoding="utf-8")
+    app = build([folder], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        text = " ".join(screen_text(app).split())
+        assert "0/1" in text and "1 of your events are for an earlier version of this article's text" in text

@@ -81,6 +81,8 @@ class ArticleRow:
     total: int | None = None
     team: dict[str, tuple[int, int]] = field(default_factory=dict)
     problem: str | None = None
+    stale: int = 0
+    """This annotator's events for an earlier version of the body (not counted in `done`)."""
     haystack: str = ""
 
     def index_text(self) -> None:
@@ -217,7 +219,8 @@ class CorpusScreen(Screen[None]):
             return _cell("…", width, DIM, right=True)
         if row.total and row.done >= row.total:
             return _cell(f"✓ {row.total}", width, f"bold {DONE}", right=True)
-        return _cell(f"{row.done}/{row.total}", width, STARTED if row.done else TODO, right=True)
+        style = "yellow" if row.stale else STARTED if row.done else TODO
+        return _cell(f"{row.done}/{row.total}", width, style, right=True)
 
     def _assigned_cell(self, row: ArticleRow) -> Text:
         width = self._assigned_width
@@ -349,6 +352,13 @@ class CorpusScreen(Screen[None]):
         if row.assigned:
             facts.append("assigned: " + ", ".join(row.assigned))
         line = Content(printable(" · ".join(facts)))
+        if row.stale:
+            # Otherwise the article just looks unstarted until it is opened.
+            line = line + Content.styled(
+                f"  {row.stale} of your events are for an earlier version of this article's text "
+                "and are not counted (annotate validate lists them)",
+                "yellow",
+            )
         if row.team:
             team = " · ".join(f"{name} {done}/{total}" for name, (done, total) in sorted(row.team.items()))
             line = line + Content.styled(f"  [{printable(team)}]", DIM)
@@ -456,6 +466,7 @@ class CorpusScreen(Screen[None]):
                 row.problem = row.entry.problem
                 row.index_text()
             mine = count.progress.get(app.annotator)
+            row.stale = count.stale.get(app.annotator, 0)
             if mine is not None:
                 row.done, row.total = mine
                 app.progress[count.article_id] = mine
