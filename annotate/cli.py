@@ -217,7 +217,8 @@ def _cmd_corpus_stats(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from annotate.validate import validate
 
-    problems, summary = validate(args.paths, args.annotations, args.schema)
+    given = args.annotations is not None
+    problems, summary = validate(args.paths, args.annotations or Path("annotations"), args.schema, given)
     for problem in problems:
         print(problem)
     print(summary, file=sys.stderr)
@@ -555,7 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="article files or corpus folders"
     )
-    validate.set_defaults(run=_cmd_validate)
+    # None: --annotations not given, so a missing ./annotations is no problem (a corpus can be checked alone).
+    validate.set_defaults(run=_cmd_validate, annotations=None)
 
     import_ = commands.add_parser(
         "import",

@@ -316,3 +316,20 @@ def log_path(folder: Path, annotator: str) -> Path:
 def iter_article_events(events: Iterable[Event], article_id: str) -> Iterator[Event]:
     """The events about one article, in log order."""
     return (event for event in events if event["article_id"] == article_id)
+
+
+def numbered_events(path: Path, result: ReadResult) -> Iterator[tuple[int, Event]]:
+    """Each event `read_events(path)` kept, with its line number (for reports).
+
+    Events do not carry their line, so it is recovered from the lines that were
+    skipped (problems) and the blank ones.
+    """
+    skipped = {problem.line for problem in result.problems}
+    number = 0
+    with path.open("rb") as handle:
+        blank = {i for i, line in enumerate(handle, 1) if not line.strip()}
+    for event in result.events:
+        number += 1
+        while number in skipped or number in blank:
+            number += 1
+        yield number, event

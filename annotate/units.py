@@ -334,18 +334,71 @@ def gold_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def gold_event_problem(event: Event, schema_ref: str | None, schema: LabelSchema | None) -> str | None:
+    """Why a gold line cannot be a decision, or None: gold is held to the annotators' rules.
+
+    It must be an adjudicated decision (what `annotate review` writes: an
+    annotator's file or an import copied into `gold/` is not), of the
+    annotators' schema (`schema_ref`), with a label that schema has.
+    """
+    if event.get("adjudicated") is not True:
+        return "not an adjudicated decision (gold/ holds only what annotate review writes); move this file out of gold/"
+    if schema_ref is not None and event["schema"] != schema_ref:
+        return f"schema {event['schema']!r}, expected {schema_ref!r} (the annotators' schema)"
+    if schema is not None and event["schema"] == schema.ref and not schema.allows(event.get("label")):
+        return f"unknown label {event.get('label')!r} for schema {schema.ref}"
+    return None
+
+
+def stale_reason(event: Event, articles: Mapping[str, Article] | None) -> str | None:
+    """`unknown` (article not in `articles`), `stale` (another body, or text not at its span), or None."""
+    if articles is None:
+        return None
+    article = articles.get(event["article_id"])
+    if article is None:
+        return "unknown"
+    if (
+        event["article_sha256"] != article.sha256
+        or article.body[event["start"] : event["end"]] != event["text"]
+    ):
+        return "stale"
+    return None
+
+
 def load_gold(
-    files: Iterable[Path], problems: list[LineProblem] | None = None
+    files: Iterable[Path],
+    problems: list[LineProblem] | None = None,
+    articles: Mapping[str, Article] | None = None,
+    schema_ref: str | None = None,
+    schemas: SchemaLookup | None = None,
+    skipped: Counter[str] | None = None,
 ) -> dict[SpanKey, GoldDecision]:
-    """The latest adjudicated decision per span across gold files (by time, then file order)."""
-    from annotate.store import read_events
+    """The latest adjudicated decision per span across gold files (by time, then file order).
+
+    Lines `gold_event_problem` refuses go to `problems`; with `articles`,
+    decisions about an unknown article or an earlier body are left out and
+    counted in `skipped` (`unknown`, `stale`), as annotators' events are.
+    """
+    from annotate.store import ReadResult, numbered_events, read_events
 
     events: list[Event] = []
     for path in files:
-        result = read_events(path)
+        result = ReadResult()
+        read_events(path, result)
         if problems is not None:
             problems.extend(result.problems)
-        events.extend(result.events)
+        for number, event in numbered_events(path, result):
+            problem = gold_event_problem(event, schema_ref, schemas(event["schema"]) if schemas else None)
+            if problem is not None:
+                if problems is not None:
+                    problems.append(LineProblem(path, number, problem))
+                continue
+            reason = stale_reason(event, articles)
+            if reason is not None:
+                if skipped is not None:
+                    skipped[reason] += 1
+                continue
+            events.append(event)
     events.sort(key=lambda event: event["ts"])
     decisions: dict[SpanKey, GoldDecision] = {}
     for event in events:
@@ -737,6 +790,14 @@ def load_units(
         raise AnnotateError(
             f"these files use different label schemas ({described}); compare files of one schema at a time"
         )
+    # Gold is read before bad lines are refused: a bad gold line is refused like any other.
+    skipped: Counter[str] = Counter()
+    schema_ref = next(iter(loader.schema_files)) if len(loader.schema_files) == 1 else None
+    units.gold = load_gold(
+        gold_files(paths) if gold is None else gold, units.problems, articles, schema_ref, schemas, skipped
+    )
+    units.stale_events += skipped["stale"]
+    units.unknown_article_events += skipped["unknown"]
     errors = [problem for problem in units.problems if not problem.torn]
     if errors and not skip_bad:
         first = errors[0]
@@ -744,5 +805,4 @@ def load_units(
             f"{len(errors)} malformed lines (first {first}); fix them, or pass --skip-bad to compute over the rest",
             errors,
         )
-    units.gold = load_gold(gold_files(paths) if gold is None else gold, units.problems)
     return loader.finish()

@@ -8,7 +8,8 @@ from pathlib import Path
 from annotate.corpus import Article, discover
 from annotate.errors import AnnotateError
 from annotate.schema import DEFAULT_SCHEMA, LabelSchema, load_schema
-from annotate.store import ANNOTATOR_NAME, Event, ReadResult, event_files, read_events
+from annotate.store import ANNOTATOR_NAME, Event, ReadResult, event_files, numbered_events, read_events
+from annotate.units import gold_event_problem, gold_files, stale_reason
 
 
 def check_events_against_schema(events: Iterable[Event], schema: LabelSchema, path: Path) -> None:
@@ -26,8 +27,14 @@ def check_events_against_schema(events: Iterable[Event], schema: LabelSchema, pa
             )
 
 
-def validate(paths: Sequence[Path], annotations: Path, schema_path: Path | None) -> tuple[list[str], str]:
-    """All problems found, one line each with file and line, and a summary line."""
+def validate(
+    paths: Sequence[Path], annotations: Path, schema_path: Path | None, required: bool = True
+) -> tuple[list[str], str]:
+    """All problems found, one line each with file and line, and a summary line.
+
+    A missing `annotations` is refused when `required` (it was asked for), else
+    only the schema and the articles are checked.
+    """
     problems: list[str] = []
     try:
         schema: LabelSchema | None = load_schema(schema_path or DEFAULT_SCHEMA)
@@ -48,6 +55,8 @@ def validate(paths: Sequence[Path], annotations: Path, schema_path: Path | None)
                 problems.append(str(error))
                 continue
             articles[article.article_id] = article
+    if required and not annotations.exists():
+        raise AnnotateError(f"{annotations}: no such annotation folder or file; check --annotations")
     counted = 0
     stale = 0
     files_read = event_files([annotations]) if annotations.exists() else []
@@ -57,7 +66,7 @@ def validate(paths: Sequence[Path], annotations: Path, schema_path: Path | None)
         problems.extend(str(problem) for problem in result.problems)
         if not ANNOTATOR_NAME.fullmatch(path.stem):
             problems.append(f"{path}: file name is not a valid annotator name")
-        for number, event in _numbered(path, result):
+        for number, event in numbered_events(path, result):
             counted += 1
             if schema is not None and event["schema"] != schema.ref:
                 problems.append(f"{path}:{number}: schema {event['schema']!r}, expected {schema.ref!r}")
@@ -65,6 +74,11 @@ def validate(paths: Sequence[Path], annotations: Path, schema_path: Path | None)
                 problems.append(f"{path}:{number}: unknown label {event['label']!r} for schema {schema.ref}")
             known = articles.get(event["article_id"])
             if known is None:
+                if paths:
+                    problems.append(
+                        f"{path}:{number}: article {event['article_id']!r} is not in the corpus given; "
+                        "agreement, status and export leave this event out"
+                    )
                 continue
             if event["article_sha256"] != known.sha256:
                 stale += 1
@@ -75,22 +89,25 @@ def validate(paths: Sequence[Path], annotations: Path, schema_path: Path | None)
                 problems.append(
                     f"{path}:{number}: text does not match the article body at {event['start']}-{event['end']}"
                 )
+    gold = gold_files([annotations])
+    for path in gold:
+        result = ReadResult()
+        read_events(path, result)
+        problems.extend(str(problem) for problem in result.problems)
+        for number, event in numbered_events(path, result):
+            counted += 1
+            problem = gold_event_problem(event, schema.ref if schema else None, schema)
+            reason = stale_reason(event, articles if paths else None)
+            if problem is None and reason == "stale":
+                stale += 1
+                problem = f"stale decision: article {event['article_id']!r} has changed since it was made"
+            elif problem is None and reason == "unknown":
+                problem = f"article {event['article_id']!r} is not in the corpus given"
+            if problem is not None:
+                problems.append(f"{path}:{number}: {problem}")
     summary = (
-        f"checked {len(articles)} articles, {len(files_read)} annotation files, {counted} events: "
+        f"checked {len(articles)} articles, {len(files_read)} annotation files and {len(gold)} gold files, "
+        f"{counted} events: "
         f"{len(problems)} problems ({stale} stale events)"
     )
     return problems, summary
-
-
-def _numbered(path: Path, result: ReadResult) -> Iterable[tuple[int, Event]]:
-    # Line numbers are needed for the report; events do not carry them, so the
-    # skipped lines are used to recover each event's line.
-    skipped = {problem.line for problem in result.problems}
-    number = 0
-    with path.open("rb") as handle:
-        blank = {i for i, line in enumerate(handle, 1) if not line.strip()}
-    for event in result.events:
-        number += 1
-        while number in skipped or number in blank:
-            number += 1
-        yield number, event

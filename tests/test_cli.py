@@ -101,7 +101,9 @@ def test_second_session_is_refused(seed: Path, tmp_path: Path) -> None:
 
 def test_validate_reports_every_problem_with_line(corpus: Path, tmp_path: Path) -> None:
     annotations = tmp_path / "ann"
-    assert run("validate", str(corpus), "--annotations", str(annotations)).returncode == 0
+    # A corpus alone (no ./annotations yet) is fine; an --annotations that is not there is not.
+    assert run("validate", str(corpus), cwd=tmp_path).returncode == 0
+    assert_one_line_error(run("validate", str(corpus), "--annotations", str(annotations)), str(annotations))
     annotations.mkdir()
     (annotations / "bob.jsonl").write_text('{"v":1}\nnot json\n{"v":1,"id":"torn', encoding="utf-8")
     result = run("validate", str(corpus), "--annotations", str(annotations))

@@ -543,3 +543,71 @@ def test_a_label_outside_the_schema_is_refused_unless_skip_bad(labelled: Path) -
     assert not out.exists() and not (labelled / "DATASET.md").exists()
     assert export(labelled, out, "--skip-bad").returncode == 0
     assert "maybe" not in out.read_text() and "maybe" not in (labelled / "DATASET.md").read_text()
+
+
+def _gold_line(labelled: Path, **change: object) -> Path:
+    """Append a changed copy of the gold decision on claim 1 (a majority) to the lead's file."""
+    path = labelled / "annotations" / "gold" / "lead.jsonl"
+    seed = articles_of(labelled)["panjshir-2021-09-06"]
+    event = gold(seed, 1, "unattributed", {"alice": "disputed", "bob": "disputed", "carol": "confirmed"})
+    event.update(id="lead-extra", **change)
+    with path.open("ab") as handle:
+        handle.write(orjson.dumps(event) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"label": "maybe"}, "unknown label 'maybe' for schema credibility/1"),
+        ({"schema": "fever/1", "label": "SUPPORTS"}, "schema 'fever/1', expected 'credibility/1'"),
+        ({"adjudicated": False}, "not an adjudicated decision"),
+    ],
+)
+def test_a_bad_gold_line_is_refused_like_an_annotators(
+    labelled: Path, change: dict[str, object], needle: str
+) -> None:
+    # Gold goes straight into the published dataset: it is held to the annotators' rules.
+    path = _gold_line(labelled, **change)
+    out = labelled / "claims.jsonl"
+    result = export(labelled, out)
+    assert (
+        result.returncode == 2 and f"{path}:2: {needle}" in result.stderr and "Traceback" not in result.stderr
+    )
+    assert not out.exists()
+    assert export(labelled, out, "--skip-bad").returncode == 0
+    claim = default_claims(articles_of(labelled)["panjshir-2021-09-06"])[1]
+    [record] = [r for r in records(out) if (r["start"], r["end"]) == (claim.start, claim.end)]
+    assert record["decision"] == "majority" and record["label"] == "disputed"  # the bad decision left out
+    checked = cli("validate", labelled / "corpus", "--annotations", labelled / "annotations")
+    assert checked.returncode == 1 and f"{path}:2: {needle}" in checked.stdout
+
+
+@pytest.mark.parametrize("change", [{"article_sha256": "0" * 64}, {"text": "wrong text"}])
+def test_a_stale_gold_decision_is_left_out_and_counted(labelled: Path, change: dict[str, object]) -> None:
+    _gold_line(labelled, **change)
+    out = labelled / "claims.jsonl"
+    result = export(labelled, out)
+    assert result.returncode == 0 and "skipped 1 stale event(s)" in result.stderr
+    assert [r["decision"] for r in records(out)].count("gold") == 1  # only the fixture's own decision
+
+
+def test_a_malformed_gold_line_is_refused_unless_skip_bad(labelled: Path) -> None:
+    path = labelled / "annotations" / "gold" / "lead.jsonl"
+    with path.open("ab") as handle:
+        handle.write(b"garbage line\n")
+    out = labelled / "claims.jsonl"
+    result = export(labelled, out)
+    assert result.returncode == 2 and f"{path}:2: malformed JSON" in result.stderr and not out.exists()
+    assert export(labelled, out, "--skip-bad").returncode == 0
+
+
+def test_validate_names_events_about_articles_missing_from_the_corpus(labelled: Path) -> None:
+    # export says "(annotate validate names them)": it must.
+    missing = next(path for path in (labelled / "corpus").glob("voa-*.md"))
+    missing.unlink()
+    checked = cli("validate", labelled / "corpus", "--annotations", labelled / "annotations")
+    assert checked.returncode == 1
+    assert f"article {missing.stem!r} is not in the corpus given" in checked.stdout
+    exported = export(labelled, labelled / "claims.jsonl")
+    assert exported.returncode == 0 and "skipped 1 event(s) about articles missing" in exported.stderr
