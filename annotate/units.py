@@ -523,12 +523,18 @@ class _Loader:
         for event in batch.values:
             if event.annotator != name:
                 name = state.name = event.annotator
-                if event.adjudicated:
+                if event.adjudicated or name != path.stem:
                     # By identity: an equal event may come earlier in the batch.
                     number = batch.first + next(i for i, e in enumerate(batch.values) if e is event)
+                    if event.adjudicated:
+                        raise AnnotateError(
+                            f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
+                            f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
+                        )
+                    # Read on, these would replace that annotator's own votes without a word.
                     raise AnnotateError(
-                        f"{path}:{number}: this file holds adjudicated (gold) events, not an annotator's; "
-                        f"give the annotation folder or annotator files (gold is read from {GOLD_FOLDER}/)"
+                        f"{path}:{number}: an event of annotator {name!r} in {path.name}; each annotator's "
+                        "events belong in <annotator>.jsonl: rename the file or move the lines"
                     )
                 column = state.column = self.annotator(name)
                 labels, sources, notes = self.columns(column)

@@ -68,6 +68,11 @@ def validate(
             problems.append(f"{path}: file name is not a valid annotator name")
         for number, event in numbered_events(path, result):
             counted += 1
+            if event["annotator"] != path.stem:
+                problems.append(
+                    f"{path}:{number}: an event of annotator {event['annotator']!r} in {path.name}; "
+                    "each annotator's events belong in <annotator>.jsonl"
+                )
             if schema is not None and event["schema"] != schema.ref:
                 problems.append(f"{path}:{number}: schema {event['schema']!r}, expected {schema.ref!r}")
             elif schema is not None and not schema.allows(event.get("label")):

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
+from annotate.cli import main
 from annotate.corpus import load_article
 from annotate.errors import AnnotateError
 from annotate.store import read_events
@@ -326,9 +327,20 @@ def test_invalid_utf8_in_an_event_is_a_bad_line_not_a_crash(tmp_path: Path) -> N
 
 def test_a_gold_file_given_as_annotations_is_refused_naming_the_line(tmp_path: Path) -> None:
     folder = tmp_path / "annotations"
-    # The check runs where the annotator changes: line 4, not the equal line 2 before it.
-    gold = raw_event("a", 20, 30, adjudicated=True, votes={"a": "confirmed"})
-    write(folder, "mixed", [raw_event("a", 0, 10), gold, raw_event("b", 0, 10), gold])
+    gold = raw_event("lead", 20, 30, adjudicated=True, votes={"a": "confirmed"})
+    write(folder, "lead", [gold, gold])
     with pytest.raises(AnnotateError) as error:
         load_units([folder])
-    assert "mixed.jsonl:4:" in str(error.value) and "adjudicated" in str(error.value)
+    assert "lead.jsonl:1:" in str(error.value) and "adjudicated" in str(error.value)
+
+
+def test_events_of_another_annotator_in_a_file_are_refused_naming_the_line(tmp_path: Path) -> None:
+    # carol.jsonl holding alice's events would replace alice's own votes without a word.
+    folder = tmp_path / "annotations"
+    write(folder, "alice", [raw_event("alice", 0, 10, "confirmed")])
+    write(folder, "carol", [raw_event("carol", 0, 10), raw_event("alice", 20, 30, "disputed")])
+    with pytest.raises(AnnotateError) as error:
+        load_units([folder])
+    assert "carol.jsonl:2:" in str(error.value) and "annotator 'alice' in carol.jsonl" in str(error.value)
+    assert main(["agreement", str(folder)]) == 2
+    assert main(["validate", "--annotations", str(folder)]) == 1
