@@ -903,9 +903,23 @@ def import_file(
                 "(fix them, or pass --skip-bad to import everything else)"
             )
         batch = 5000
-        with progress(len(result.events), "importing") as tick:
-            for offset in range(0, len(result.events), batch):
-                chunk = result.events[offset : offset + batch]
-                log.append(chunk)
-                tick(len(chunk))
+        start = log.end()
+        try:
+            with progress(len(result.events), "importing") as tick:
+                for offset in range(0, len(result.events), batch):
+                    chunk = result.events[offset : offset + batch]
+                    log.append(chunk)
+                    tick(len(chunk))
+        except OSError as error:
+            # All or nothing: the chunks already written are cut off again.
+            undone = log.truncate(start)
+            raise AnnotateError(
+                f"{log_file}: cannot write ({error.strerror or error}); "
+                + (
+                    "nothing was imported"
+                    if undone
+                    else "the import stopped part-way (run it again once fixed)"
+                )
+                + ": free space or fix the folder, then import again"
+            ) from None
     return result

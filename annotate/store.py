@@ -286,26 +286,58 @@ class EventLog:
     def append(self, events: list[Event]) -> None:
         """Write events, flush and fsync; return only once they are on disk.
 
-        Raises OSError when the write fails (disk full, read-only folder); the
-        caller must then not show the events as saved.
+        All of them or none: raises OSError when the write fails (disk full,
+        read-only folder), after cutting the file back to where it was, so
+        that no part of the batch is left to be read as saved; the caller must
+        then not show the events as saved.
         """
         if self._handle is None:
             raise RuntimeError("EventLog.append before open()")
         payload = b"".join(encode_event(event) for event in events)
-        if self._needs_newline:
+        torn = self._needs_newline
+        if torn:
             # After a torn last line, start on a fresh line so the new event
             # is never glued to the broken one.
             payload = b"\n" + payload
         fd = self._handle.fileno()
+        start = self.end()
         # Unbuffered writes: a failed write must not linger in a buffer and
         # reach the disk later, glued to the next event.
         self._needs_newline = True
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        except OSError:
+            if self.truncate(start):
+                self._needs_newline = torn
+            raise
         self._needs_newline = False
+
+    def end(self) -> int:
+        """The size of the file: where the next append starts."""
+        if self._handle is None:
+            raise RuntimeError("EventLog.end before open()")
+        return os.fstat(self._handle.fileno()).st_size
+
+    def truncate(self, size: int) -> bool:
+        """Cut the file back to `size` bytes (undoing appends since then), durably; False if it could not be.
+
+        If it cannot (the disk is failing), what was written stays: at worst a
+        torn last line, which every reader skips, and the next append starts on
+        a fresh line.
+        """
+        if self._handle is None:
+            raise RuntimeError("EventLog.truncate before open()")
+        fd = self._handle.fileno()
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError:
+            return False
+        return True
 
 
 def log_path(folder: Path, annotator: str) -> Path:

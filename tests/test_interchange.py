@@ -22,6 +22,7 @@ from annotate.interchange import (
     write_tasks,
 )
 from annotate.schema import DEFAULT_SCHEMA, NOT_A_CLAIM, load_schema
+from annotate.segment import default_claims
 from annotate.session import ArticleSession, claim_layout
 from annotate.store import Event, read_events
 from tests.conftest import CORPUS, ROOT
@@ -344,3 +345,36 @@ def test_cli_import_refuses_bad_files_and_writes_nothing(corpus: Path, tmp_path:
     assert f"{path}:2: unknown label 'WRONG'" in partial.stderr
     events = read_events(annotations / "carol.jsonl").events
     assert [(e["start"], e["end"], e["label"]) for e in events if e["op"] == "label"] == [(0, 5, "confirmed")]
+
+
+def test_import_on_a_full_disk_is_one_line_and_imports_nothing(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import os
+
+    from annotate.cli import main
+
+    article = discover([corpus])[0].load()
+    path = tmp_path / "p.jsonl"
+    spans = [{"start": c.start, "end": c.end, "label": "confirmed"} for c in default_claims(article)]
+    path.write_bytes(
+        orjson.dumps({"text": article.body, "spans": spans, "meta": {"article_id": article.article_id}})
+    )
+    annotations = tmp_path / "ann"
+    real = os.write
+
+    def disk_full(fd: int, data: object) -> int:
+        real(fd, bytes(data)[:100])  # type: ignore[call-overload]  # part of the batch reaches the file
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    args = ["import-labels", str(path), "--format", "prodigy", "--annotator", "carol"]
+    status = main([*args, "--corpus", str(corpus), "--annotations", str(annotations)])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert "No space left on device" in err and "nothing was imported" in err
+    assert (annotations / "carol.jsonl").read_bytes() == b""  # all or nothing
+    monkeypatch.setattr(os, "write", real)
+    assert main([*args, "--corpus", str(corpus), "--annotations", str(annotations)]) == 0
+    assert len(read_events(annotations / "carol.jsonl").events) == len(spans)

@@ -129,14 +129,40 @@ def test_failed_write_raises_and_leaves_a_readable_log(
             real_write(fd, bytes(data[:7]))  # a partial write, then the disk is full
             raise OSError(28, "No space left on device")
 
+        before = path.read_bytes()
         monkeypatch.setattr(os, "write", full_disk)
         with pytest.raises(OSError):
-            log.append([event(6, 9)])
+            log.append([event(6, 9), event(10, 11)])
+        # All or nothing: the part written is cut off again.
+        assert path.read_bytes() == before
         monkeypatch.setattr(os, "write", real_write)
         log.append([event(10, 12)])
     result = read_events(path)
-    assert [e["start"] for e in result.events] == [0, 10]
-    assert all(p.torn for p in result.problems)
+    assert [e["start"] for e in result.events] == [0, 10] and not result.problems
+
+
+def test_a_failed_fsync_leaves_the_events_off_the_disk_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The screen says "not saved": the bytes that did reach the file must not be read as saved later.
+    import os
+
+    path = tmp_path / "alice.jsonl"
+    with EventLog(path) as log:
+        log.append([event(0, 5)])
+        before = path.read_bytes()
+        real_fsync = os.fsync
+
+        def failing(fd: int) -> None:
+            monkeypatch.setattr(os, "fsync", real_fsync)  # only this once: the cut-back can be made durable
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fsync", failing)
+        with pytest.raises(OSError):
+            log.append([event(6, 9)])
+        assert path.read_bytes() == before
+        log.append([event(10, 12)])
+    assert [e["start"] for e in read_events(path).events] == [0, 10]
 
 
 def test_the_dict_and_struct_forms_of_the_event_contract_agree() -> None:
