@@ -25,7 +25,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import suppress
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -177,26 +177,61 @@ def remove_stale_partials(target: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-@contextmanager
-def atomic_output(target: Path) -> Iterator[IO[bytes]]:
-    """A binary handle whose content replaces `target` only once fully written and fsynced."""
-    remove_stale_partials(target)
-    partial = _partial_name(target, os.getpid())
-    try:
+class StagedFiles:
+    """Outputs written beside their targets and renamed over them together, once all are written.
+
+    Each target gets a hidden partial file; `commit` fsyncs them all, then
+    renames each over its target and fsyncs the folders. Until then no target
+    is touched: an export that fails (a full disk, say) part-way, even while
+    writing the card after the data, replaces nothing, and its partial files
+    are removed. Leaving the `with` block on an OSError says so in one line.
+    """
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path, IO[bytes]]] = []
+
+    def open(self, target: Path) -> IO[bytes]:
+        """A binary handle for `target`'s new content."""
+        remove_stale_partials(target)
+        partial = _partial_name(target, os.getpid())
         # A large buffer: records are written one by one, each a fraction of a page.
         handle = partial.open("wb", buffering=1 << 20)
-    except OSError as error:
-        raise AnnotateError(f"{target}: cannot write ({error.strerror}); check the folder") from None
-    try:
-        with handle:
-            yield handle
+        self.staged.append((target, partial, handle))
+        return handle
+
+    def commit(self) -> None:
+        """Make every staged file durable, then put each in place."""
+        for _, _, handle in self.staged:
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    fsync_folder(target.parent)
+            handle.close()
+        for target, partial, _ in self.staged:
+            os.replace(partial, target)
+        for folder in dict.fromkeys(target.parent for target, _, _ in self.staged):
+            fsync_folder(folder)
+        self.staged = []
+
+    def discard(self) -> None:
+        """Remove every partial file; no target was touched."""
+        for _, partial, handle in self.staged:
+            handle.close()
+            partial.unlink(missing_ok=True)
+        self.staged = []
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _: object) -> None:
+        if kind is None:
+            return
+        folders = ", ".join(dict.fromkeys(str(target.parent) for target, _, _ in self.staged))
+        with suppress(OSError):
+            self.discard()
+        if isinstance(error, OSError):
+            raise AnnotateError(
+                f"{folders or 'the output folder'}: cannot write the export ({error.strerror or error}); "
+                "nothing was replaced: free space or fix the folder, then export again"
+            ) from None
 
 
 # -- what was asked -------------------------------------------------------------
@@ -637,7 +672,6 @@ def export_dataset(
     """Write the records of `units` (loaded with `articles`) and the card, as `plan` says."""
     from annotate.agreement import agreement_report
     from annotate.card import render_card
-    from annotate.progress import progress
     from annotate.units import gold_files
 
     options, schema = plan.options, plan.schema
@@ -666,6 +700,32 @@ def export_dataset(
     for line in summary.notes:
         report(line)
 
+    # Nothing is put in place until the data files and the card are all written.
+    with StagedFiles() as staged:
+        _write_records(plan, articles, units, staged, summary, report)
+        clock = time.perf_counter()
+        agreement = agreement_report(units, schema.names, per_article=False)
+        summary.timings["agreement"] = time.perf_counter() - clock
+        newest = newest_event_time([*units.files, *gold_files([options.annotations])])
+        text = render_card(plan, summary, articles, agreement, newest, units.annotators)
+        staged.open(plan.card).write(text.encode("utf-8"))
+        staged.commit()
+    summary.files.append(plan.card)
+    return summary
+
+
+def _write_records(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    staged: StagedFiles,
+    summary: ExportSummary,
+    report: Callable[[str], None],
+) -> None:
+    """The records pass: every decided unit through the filters into its file; the summary's counts."""
+    from annotate.progress import progress
+
+    options = plan.options
     clock = time.perf_counter()
     # Whole articles are shared out among the splits: every article with a
     # labelled unit, so the assignment does not depend on the filters.
@@ -674,15 +734,15 @@ def export_dataset(
         if plan.splits
         else {}
     )
+    # One count per (article, label, decision, annotators) while streaming; the
+    # summary's counters are derived from it afterwards (one dict update a record).
+    tally: Counter[tuple[str, str | None, str, tuple[str, ...]]] = Counter()
     interchange = options.fmt in TASK_FORMATS
     tie_reason = (
         f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
     )
-    # One count per (article, label, decision, annotators) while streaming; the
-    # summary's counters are derived from it afterwards (one dict update a record).
-    tally: Counter[tuple[str, str | None, str, tuple[str, ...]]] = Counter()
-    with gc_paused(), ExitStack() as stack:
-        sinks = {target: _sink(plan, stack.enter_context(atomic_output(target))) for target in plan.targets}
+    with gc_paused():
+        sinks = {target: _sink(plan, staged.open(target)) for target in plan.targets}
         excluded = summary.excluded
         minimum = options.min_annotators
         keep_ties = options.include_ties and not interchange
@@ -739,12 +799,3 @@ def export_dataset(
     for part in plan.splits:
         if not summary.per_split.get(part.name):
             report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
-    clock = time.perf_counter()
-    agreement = agreement_report(units, schema.names, per_article=False)
-    summary.timings["agreement"] = time.perf_counter() - clock
-    newest = newest_event_time([*units.files, *gold_files([options.annotations])])
-    text = render_card(plan, summary, articles, agreement, newest, units.annotators)
-    with atomic_output(plan.card) as handle:
-        handle.write(text.encode("utf-8"))
-    summary.files.append(plan.card)
-    return summary

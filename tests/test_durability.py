@@ -110,3 +110,40 @@ def test_every_export_file_is_fsynced_before_it_is_renamed(
     for _, renamed, to in renames:
         assert calls.index("fsync", renamed) < calls.index("replace", renamed, to), to
     assert calls.seen[-1] == ("fsync", inode(labelled))  # the folder, after the last rename
+
+
+def test_an_export_that_fails_at_the_card_replaces_nothing(
+    labelled: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The disk fills after the data is written, while the card is: the previous
+    # export must stay whole (its data beside its own card), with no traceback.
+    import errno
+
+    from annotate.cli import main
+
+    out = labelled / "claims.jsonl"
+    arguments = [
+        "export",
+        "--corpus",
+        str(labelled / "corpus"),
+        "--annotations",
+        str(labelled / "annotations"),
+    ]
+    assert main([*arguments, "--out", str(out)]) == 0
+    before = {path.name: path.read_bytes() for path in labelled.iterdir() if path.is_file()}
+    real = os.fsync
+
+    def full_at_the_card(fd: int) -> None:
+        if "DATASET.md" in os.readlink(f"/proc/self/fd/{fd}"):  # the card's partial file
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", full_at_the_card)
+    capsys.readouterr()
+    assert main([*arguments, "--out", str(out), "--force", "--include-ties"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "nothing was replaced" in err and "Traceback" not in err
+    after = {path.name: path.read_bytes() for path in labelled.iterdir() if path.is_file()}
+    assert after == before  # the old data and card, and no partial file left
