@@ -220,3 +220,20 @@ async def test_a_failed_gold_write_says_not_saved_and_keeps_the_unit_undecided(
         assert "1/4 adjudicated" in screen_text(app)  # type: ignore[arg-type]
     result = read_events(disagreements / "gold" / "lead.jsonl")
     assert not result.errors and [event["label"] for event in result.events] == ["disputed"]
+
+
+@pytest.mark.parametrize("size", [(56, 16), (20, 6), (5, 2)])
+async def test_shrinking_under_the_filter_box_never_crashes(
+    disagreements: Path, corpus: Path, size: tuple[int, int]
+) -> None:
+    from annotate.tui.screens.review_filter import FilterModal
+
+    app = review(disagreements, corpus)
+    async with app.run_test(size=SIZE) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("o")
+        await pilot.resize_terminal(*size)
+        await pilot.pause(0.2)
+        assert app.is_running  # type: ignore[attr-defined]
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, FilterModal)  # type: ignore[attr-defined]

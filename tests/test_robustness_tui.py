@@ -140,3 +140,20 @@ async def test_a_failed_write_says_not_saved_keeps_working_and_keeps_the_log_val
     # after a failed fsync the line that was not shown as saved is not on disk either.
     assert not result.errors and not result.problems
     assert [event["label"] for event in result.events] == ["confirmed", "disputed", "unattributed"]
+
+
+@pytest.mark.parametrize("key", ["s", "n", "M", "question_mark"])
+@pytest.mark.parametrize("size", [(56, 16), (20, 6), (5, 2)])
+async def test_shrinking_under_any_modal_never_crashes(
+    seed: Path, annotations: Path, key: str, size: tuple[int, int]
+) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(key)
+        modal = type(app.screen)
+        await pilot.resize_terminal(*size)
+        await pilot.pause(0.2)
+        assert app.is_running and "Enlargethewindow" in "".join(screen_text(app).split())
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.2)
+        assert app.is_running and type(app.screen) is modal
