@@ -281,3 +281,24 @@ async def test_an_article_with_stale_events_says_so_in_the_list(tmp_path: Path, 
         await settle(app, pilot)
         text = " ".join(screen_text(app).split())
         assert "0/1" in text and "1 of your events are for an earlier version of this article's text" in text
+
+
+async def test_help_or_a_small_window_leaves_the_cursor_where_it_was(corpus: Path, annotations: Path) -> None:
+    app = build([corpus], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "escape")  # open an article and come back
+        listing = corpus_screen(app)
+        opened = listing.highlighted_id
+        await pilot.press("down", "down")
+        moved = listing.highlighted_id
+        assert moved != opened
+        await pilot.press("question_mark", "escape")
+        assert listing.highlighted_id == moved
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert listing.highlighted_id == moved
+        await pilot.press("enter")
+        assert app.screen.session.article.article_id == moved  # type: ignore[attr-defined]

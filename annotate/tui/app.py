@@ -68,6 +68,7 @@ class AnnotateApp(KeyboardApp):
         self.touched: set[str] = set()
         self.articles_with_events = {event["article_id"] for event in events}
         self.last_opened: str | None = None
+        self.articles_opened = 0  # how many times an article was opened, so lists know if one was
         self.unreadable: set[str] = set()
         self.catalog_by_id = {entry.article_id: entry for entry in catalog or []}
         if keymap:
@@ -136,6 +137,7 @@ class AnnotateApp(KeyboardApp):
     def open_article(self, article: Article, replace: bool = False) -> None:
         """Show `article` on the annotate screen (replacing the current article when `replace`)."""
         self.last_opened = article.article_id
+        self.articles_opened += 1
         screen = AnnotateScreen(self.new_session(article))
         if replace:
             self.switch_screen(screen)

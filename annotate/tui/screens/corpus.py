@@ -121,6 +121,7 @@ class CorpusScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, ArticleRow] = {}
+        self._opened_seen = 0  # the app's articles_opened when this list last came back into view
         self.shown: list[str] = []
         self.position: dict[str, int] = {}
         self.sort = "queue"
@@ -519,8 +520,11 @@ class CorpusScreen(Screen[None]):
     def on_screen_resume(self, event: ScreenResume) -> None:
         """Recount the articles labelled meanwhile and show where the annotator was."""
         app = self.annotate_app
-        if not self.rows or app.last_opened is None:
-            return  # the first show, not a return from an article
+        if not self.rows or app.last_opened is None or app.articles_opened == self._opened_seen:
+            # The first show, or back from help or an 'enlarge the window' state:
+            # not from an article, so the cursor stays where the annotator left it.
+            return
+        self._opened_seen = app.articles_opened
         for article_id in sorted(app.touched):
             row = self.rows.get(article_id)
             if row is None:
