@@ -237,3 +237,24 @@ async def test_shrinking_under_the_filter_box_never_crashes(
         await pilot.resize_terminal(*SIZE)
         await pilot.pause(0.2)
         assert isinstance(app.screen, FilterModal)  # type: ignore[attr-defined]
+
+
+async def test_a_burst_with_enter_after_the_source_key_decides_nothing(
+    disagreements: Path, corpus: Path
+) -> None:
+    # enter (accept the majority) once ran before the `s` typed ahead of it, saving a
+    # decision nobody asked for and opening the source box on the next unit.
+    from textual import events
+
+    app = review(disagreements, corpus)
+    async with app.run_test(size=SIZE) as pilot:  # type: ignore[attr-defined]
+        await pilot.press("j")
+        keys = [("s", "s"), *((c, c) for c in "Gashikanyi"), ("enter", "\r")]
+        for key, character in keys:
+            app.post_message(events.Key(key, character))  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        text = screen_text(app)  # type: ignore[arg-type]
+        assert "unit 2/" in text and " 0/" in text and "Gashikanyi" in text
+        assert "saved gold" not in text
+    gold = disagreements / "gold" / "lead.jsonl"
+    assert not gold.exists() or read_jsonl(gold) == []

@@ -48,7 +48,7 @@ NAVIGATION_BINDINGS: list[BindingType] = [
     Binding("m", "merge", "Merge", id="claim.merge", tooltip="Merge with the next claim"),
     Binding("M", "split", "Split", id="claim.split", tooltip="Split at a word boundary"),
     Binding("u,ctrl+z", "undo", "Undo", id="undo", tooltip="Undo the last change"),
-    Binding("tab", "next_unlabelled", "Unlabelled", id="claim.next_unlabelled", priority=True),
+    Binding("tab", "next_unlabelled", "Unlabelled", id="claim.next_unlabelled"),
     Binding("o", "next_article", "Next article", id="article.next"),
     Binding("escape", "back", "Back", id="article.back", tooltip="Back to the article list"),
     Binding("question_mark", "help", "Help", id="help"),

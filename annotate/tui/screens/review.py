@@ -29,13 +29,13 @@ from annotate.units import Unit, final_decision, majority, majority_source, verd
 REVIEW_BINDINGS: list[BindingType] = [
     Binding("x", "label_not_a_claim", "Not a claim", id="review.not_a_claim"),
     Binding(
-        "enter", "accept_majority", "Accept", id="review.accept", priority=True, tooltip="Accept the majority"
+        "enter", "accept_majority", "Accept", id="review.accept", tooltip="Accept the majority"
     ),
     Binding("s", "source", "Source", id="review.source", tooltip="Edit the final source"),
     Binding("n", "note", "Note", id="review.note", tooltip="A note on the decision"),
     Binding("j,down", "next_unit", "Next", id="review.next", tooltip="Next unit"),
     Binding("k,up", "previous_unit", "Prev", id="review.previous", tooltip="Previous unit"),
-    Binding("tab", "next_undecided", "Undecided", id="review.next_undecided", priority=True),
+    Binding("tab", "next_undecided", "Undecided", id="review.next_undecided"),
     Binding("m", "toggle_disagreements", "Disagreements", id="review.disagreements"),
     Binding("o", "filter", "Filter", id="review.filter", tooltip="Filter by label, annotator, article"),
     Binding("question_mark", "help", "Help", id="review.help"),
