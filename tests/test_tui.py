@@ -344,3 +344,30 @@ async def test_the_header_shortens_the_title_not_the_outlet_and_date(corpus: Pat
     async with app.run_test(size=(80, 24)):
         header = screen_text(app).splitlines()[:4]
         assert any("VOA 2002-08-16" in line for line in header) and any("…" in line for line in header)
+
+
+async def test_keys_typed_after_the_enter_that_closes_a_modal_go_to_the_article(
+    seed: Path, annotations: Path
+) -> None:
+    # `s enter 1` accepts the suggested source and labels the claim: the 1 once went
+    # into the box being saved (source "1", no label); `n note enter 2` likewise.
+    from textual import events
+
+    app = build([seed], annotations)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await assistant_started(pilot)
+
+        async def burst(keys: str) -> None:
+            for key in keys.split():
+                character = {"enter": "\r"}.get(key, key)
+                app.post_message(events.Key(key, character))
+            await pilot.pause(0.3)
+
+        await burst("s enter 1")
+        await burst("n n o t e enter 2")
+        await burst("s enter escape")  # the escape is for the article screen: nothing to go back to
+        assert app.is_running
+    events_ = read_jsonl(annotations / "alice.jsonl")
+    first, second = events_[1], events_[3]
+    assert (first["label"], first["source"]) == ("confirmed", "Ahmed Masood")
+    assert (second["label"], second["note"]) == ("disputed", "note") and second["start"] != first["start"]

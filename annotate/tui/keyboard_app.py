@@ -17,6 +17,7 @@ from textual.app import App
 from textual.geometry import Size
 from textual.keys import Keys, _character_to_key, key_to_character
 
+from annotate.tui.screens.text_box_modal import after_closing, retype, typed
 from annotate.tui.screens.too_small import TooSmallScreen
 
 MIN_SIZE = Size(60, 16)
@@ -43,14 +44,27 @@ def key_name(key: str) -> str | None:
 class KeyboardApp(App[None]):
     """An App that keeps type-ahead and refuses to work in a too-small window."""
 
+    keys_typed = 0
+    """How many keys have been typed: each key's place in that order is its `typed` number."""
+
     async def on_event(self, event: events.Event) -> None:
         """Send a key of a burst to the screen showing now, if an earlier key changed it."""
-        if isinstance(event, events.Key):
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(event, events.Key) and top is not None:
+            if not typed(event):
+                self.keys_typed += 1
+                event.typed = self.keys_typed  # type: ignore[attr-defined]
+            if after_closing(top, event):
+                # Typed after the key that closes this modal: for the screen beneath,
+                # so it waits, behind what is under way, until the modal is gone.
+                retype(self, event)
+                return
             if not event.is_forwarded:
-                event.typed_on = self.screen  # type: ignore[attr-defined]
-            elif getattr(event, "typed_on", self.screen) is not self.screen:
+                event.typed_on = top  # type: ignore[attr-defined]
+            elif getattr(event, "typed_on", top) is not top:
                 retyped = events.Key(event.key, event.character)
-                retyped.typed_on = self.screen  # type: ignore[attr-defined]
+                retyped.typed = typed(event)  # type: ignore[attr-defined]
+                retyped.typed_on = top  # type: ignore[attr-defined]
                 await super().on_event(retyped)
                 return
         await super().on_event(event)

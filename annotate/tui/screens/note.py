@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from annotate.text import printable
-from annotate.tui.screens.text_box_modal import TextBoxModal
+from annotate.tui.screens.text_box_modal import TextBox, TextBoxModal
 
 
 class NoteModal(TextBoxModal[str | None]):
@@ -24,7 +24,7 @@ class NoteModal(TextBoxModal[str | None]):
         """Input and hint."""
         with Vertical(classes="dialog"):
             yield Static(Content("Note on: ") + Content(printable(self.claim_text)), classes="claim")
-            yield Input(
+            yield TextBox(
                 value=self.current or "",
                 placeholder="free text",
                 id="note-input",

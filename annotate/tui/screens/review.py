@@ -28,9 +28,7 @@ from annotate.units import Unit, final_decision, majority, majority_source, verd
 # Only keys the schema can never take (schema.RESERVED_KEYS), so label keys never collide.
 REVIEW_BINDINGS: list[BindingType] = [
     Binding("x", "label_not_a_claim", "Not a claim", id="review.not_a_claim"),
-    Binding(
-        "enter", "accept_majority", "Accept", id="review.accept", tooltip="Accept the majority"
-    ),
+    Binding("enter", "accept_majority", "Accept", id="review.accept", tooltip="Accept the majority"),
     Binding("s", "source", "Source", id="review.source", tooltip="Edit the final source"),
     Binding("n", "note", "Note", id="review.note", tooltip="A note on the decision"),
     Binding("j,down", "next_unit", "Next", id="review.next", tooltip="Next unit"),

@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotate.text import printable
-from annotate.tui.screens.text_box_modal import TextBoxModal
+from annotate.tui.screens.text_box_modal import TextBox, TextBoxModal
 
 
 class SourceModal(TextBoxModal[str | None]):
@@ -40,7 +40,7 @@ class SourceModal(TextBoxModal[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Content("Source of: ") + Content(printable(self.claim_text)), classes="claim")
             prefilled = not self.current and bool(self.suggested)
-            yield Input(
+            yield TextBox(
                 value=self.current or self.suggested or "",
                 placeholder="who the claim is attributed to (enter saves, blank removes)",
                 id="source-input",

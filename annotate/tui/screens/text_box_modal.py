@@ -1,8 +1,21 @@
-"""A modal with one text box that also takes the keys typed before it was ready."""
+"""A modal with one text box that keeps every key of a burst in order.
+
+A key typed in the same burst as the key that opened the modal (see
+`keyboard_app`) can reach the screen before its text box has focus, which
+moves there only once the screen is mounted; it is typed into the box, as if
+the box had had focus. A key typed after the `enter` that closes the modal is
+for the screen beneath: it is handed back to the app (`retype`) to be
+dispatched again once the modal is gone, rather than typed into a box that is
+already being saved (`s`, `enter`, `1` saved the source "1" and no label).
+Keys are told apart by the order they were typed in (`typed`, numbered by the
+app), not by when they reach a widget: Textual runs a key's binding only once
+the key has bubbled up to the app, after the box has seen the keys behind it.
+"""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import asyncio
+from typing import Any, Generic, TypeVar
 
 from textual import events
 from textual.binding import Binding
@@ -12,17 +25,57 @@ from textual.widgets import Input
 ResultType = TypeVar("ResultType")
 
 
-class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
-    """Base of the source and note modals: one `Input`, `enter` saves, `escape` cancels.
+def typed(event: events.Key) -> int:
+    """The key's place in the order keys were typed (numbered by the app; 0 if not yet)."""
+    return getattr(event, "typed", 0)
 
-    A key typed in the same burst as the key that opened the modal (see
-    `keyboard_app`) can reach the screen before its text box has focus, which
-    moves there only once the screen is mounted; it is typed into the box, as
-    if the box had had focus.
+
+def retype(app: Any, event: events.Key) -> None:
+    """Dispatch `event` again from the start, as a new key, once what is already under way has run.
+
+    Posted from the event loop's next round (`call_soon`), not at once: the
+    widgets still handling the keys before this one (the `enter` bubbling up
+    to close the modal) run first, in order, instead of being starved by a
+    key going round the app's queue. The copy keeps its place in the order.
     """
+    again = events.Key(event.key, event.character)
+    again.typed = typed(event)  # type: ignore[attr-defined]
+    again.deferrals = getattr(event, "deferrals", 0) + 1  # type: ignore[attr-defined]
+    asyncio.get_running_loop().call_soon(app.post_message, again)
+
+
+def after_closing(screen: object, event: events.Key) -> bool:
+    """Whether `event` was typed after the key that closes `screen` (a closing TextBoxModal)."""
+    closing = getattr(screen, "closing_after", None)
+    return closing is not None and typed(event) > closing and getattr(event, "deferrals", 0) < 1000
+
+
+class TextBox(Input):
+    """The modal's text box: keys typed after the `enter` that submits it go back to the app."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if isinstance(screen, TextBoxModal):
+            if after_closing(screen, event):
+                event.stop()
+                event.prevent_default()
+                retype(self.app, event)
+                return
+            if event.key == "enter":
+                screen.closing_after = typed(event)
+        await super()._on_key(event)
+
+
+class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
+    """Base of the source and note modals: one `TextBox`, `enter` saves, `escape` cancels."""
 
     CSS_PATH = "modal.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closing_after: int | None = None
+        """Once the modal has its answer, the place of the key that gave it: later keys are for the screen beneath."""
 
     @property
     def text_box(self) -> Input:
@@ -35,9 +88,14 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
 
     async def on_key(self, event: events.Key) -> None:
         """Type a key that arrived before the text box had focus into it."""
+        if after_closing(self, event):
+            event.stop()
+            event.prevent_default()
+            retype(self.app, event)
+            return
         box = self.text_box
-        if self.focused is not None:
-            return  # the box (or the suggestion list) has focus and has seen this key
+        if self.focused is not None or self.closing_after is not None:
+            return  # the box (or the suggestion list) has seen this key, or it closes the modal
         if event.is_printable and event.character is not None:
             if box.select_on_focus:
                 # A pre-filled suggestion is replaced by typing, as it is once the box has focus.
@@ -51,11 +109,18 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
         elif event.key == "backspace":
             box.action_delete_left()
         elif event.key == "enter":
+            self.closing_after = typed(event)
             await box.action_submit()
         else:
             return
         event.stop()
         event.prevent_default()
+
+    def dismiss(self, result: ResultType | None = None) -> Any:
+        """Close with `result` (keys typed from now on go to the screen beneath)."""
+        if self.closing_after is None:
+            self.closing_after = getattr(self.app, "keys_typed", 0)
+        return super().dismiss(result)
 
     def action_cancel(self) -> None:
         """Close without changing anything."""
