@@ -302,3 +302,30 @@ async def test_help_or_a_small_window_leaves_the_cursor_where_it_was(corpus: Pat
         assert listing.highlighted_id == moved
         await pilot.press("enter")
         assert app.screen.session.article.article_id == moved  # type: ignore[attr-defined]
+
+
+async def test_keys_typed_in_one_burst_on_the_list_go_where_the_first_sends_them(
+    corpus: Path, annotations: Path
+) -> None:
+    # `/venezuela enter` filters (it sorted the list and opened the wrong article),
+    # then `enter 1 2` opens the article and labels two claims (the labels were lost).
+    from textual import events
+
+    app = build([corpus], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        listing = corpus_screen(app)
+
+        async def burst(keys: list[str]) -> None:
+            for key in keys:
+                app.post_message(events.Key(key, {"slash": "/", "enter": "\r"}.get(key, key)))
+            await pilot.pause(0.5)
+
+        await burst(["slash", *"venezuela", "enter"])
+        assert listing.filter_text == "venezuela" and listing.sort == "queue"
+        assert listing.highlighted_id == VENEZUELA
+        await burst(["enter", "1", "2"])
+        assert isinstance(app.screen, AnnotateScreen)
+    events_ = read_jsonl(annotations / "alice.jsonl")
+    assert [e["label"] for e in events_] == ["confirmed", "disputed"]
+    assert {e["article_id"] for e in events_} == {VENEZUELA}

@@ -1,6 +1,7 @@
 """What both apps (annotate, review) share as keyboard-only tools.
 
-- Keys typed in one burst with a key that opens a screen go to that screen.
+- Keys typed in one burst with a key that opens a screen (or moves the focus,
+  as `/` does to the corpus filter) go to that screen (or widget).
   Textual hands every key of a burst to the widget focused when the burst
   arrived, and checks the bindings only as each key comes back up to the app:
   by then the key that opened a modal has run, so the keys after it were lost
@@ -12,12 +13,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from textual import events
 from textual.app import App
 from textual.geometry import Size
 from textual.keys import Keys, _character_to_key, key_to_character
+from textual.timer import Timer
 
-from annotate.tui.screens.text_box_modal import after_closing, retype, typed
+from annotate.tui.screens.text_box_modal import typed
 from annotate.tui.screens.too_small import TooSmallScreen
 
 MIN_SIZE = Size(60, 16)
@@ -46,6 +51,51 @@ class KeyboardApp(App[None]):
 
     keys_typed = 0
     """How many keys have been typed: each key's place in that order is its `typed` number."""
+    _handling = 0
+    _held: tuple[Callable[[], bool], int, float] | None = None
+    _held_keys: list[events.Key]
+    _release_timer: Timer | None = None
+
+    def hold_keys(self, until: Callable[[], bool], after: int | None = None, seconds: float = 1.0) -> None:
+        """Keys typed after key number `after` (the one being handled) wait until `until()` holds.
+
+        For a key whose effect lands later than the keys typed behind it:
+        `enter` in a source box closes it only once its binding has run
+        (`s enter 1` typed the 1 into the box), `/` moves the focus to the
+        corpus filter only once the box is shown (`/sudan` sorted the list),
+        `enter` on the list opens the article through a message (the label
+        keys typed after it were lost). The held keys are dispatched again in
+        the order they were typed once `until()` holds, or after `seconds`.
+        """
+        if self._held is None:
+            self._held_keys = []
+        self._held = (until, self._handling if after is None else after, time.monotonic() + seconds)
+        if self._release_timer is None:
+            self._release_timer = self.set_interval(0.01, self._release_held)
+        else:
+            self._release_timer.resume()
+
+    def held(self, event: events.Key) -> bool:
+        """Keep `event` for later if keys are being held and it was typed after the holding key."""
+        if self._held is None or typed(event) <= self._held[1]:
+            return False
+        again = events.Key(event.key, event.character)
+        again.typed = typed(event)  # type: ignore[attr-defined]
+        self._held_keys.append(again)
+        return True
+
+    def _release_held(self) -> None:
+        if self._held is None:
+            return
+        until, _, deadline = self._held
+        if not until() and time.monotonic() < deadline:
+            return
+        self._held = None
+        if self._release_timer is not None:
+            self._release_timer.pause()
+        for key in sorted(self._held_keys, key=typed):
+            self.post_message(key)
+        self._held_keys = []
 
     async def on_event(self, event: events.Event) -> None:
         """Send a key of a burst to the screen showing now, if an earlier key changed it."""
@@ -54,17 +104,17 @@ class KeyboardApp(App[None]):
             if not typed(event):
                 self.keys_typed += 1
                 event.typed = self.keys_typed  # type: ignore[attr-defined]
-            if after_closing(top, event):
-                # Typed after the key that closes this modal: for the screen beneath,
-                # so it waits, behind what is under way, until the modal is gone.
-                retype(self, event)
+            if self.held(event):
                 return
+            self._handling = typed(event)
+            # Where the key was meant to go: the screen and the widget with focus.
+            target = (top, top.focused)
             if not event.is_forwarded:
-                event.typed_on = top  # type: ignore[attr-defined]
-            elif getattr(event, "typed_on", top) is not top:
+                event.typed_on = target  # type: ignore[attr-defined]
+            elif getattr(event, "typed_on", target) != target:
                 retyped = events.Key(event.key, event.character)
                 retyped.typed = typed(event)  # type: ignore[attr-defined]
-                retyped.typed_on = top  # type: ignore[attr-defined]
+                retyped.typed_on = target  # type: ignore[attr-defined]
                 await super().on_event(retyped)
                 return
         await super().on_event(event)

@@ -577,6 +577,7 @@ class CorpusScreen(Screen[None]):
         """Show the filter box and type into it."""
         box = self.query_one("#filter", Input)
         self.set_class(True, "-filtering")
+        self.annotate_app.hold_keys(lambda: self.app.focused is box)  # `/sudan` in one go goes into the box
         box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -4,9 +4,10 @@ A key typed in the same burst as the key that opened the modal (see
 `keyboard_app`) can reach the screen before its text box has focus, which
 moves there only once the screen is mounted; it is typed into the box, as if
 the box had had focus. A key typed after the `enter` that closes the modal is
-for the screen beneath: it is handed back to the app (`retype`) to be
-dispatched again once the modal is gone, rather than typed into a box that is
-already being saved (`s`, `enter`, `1` saved the source "1" and no label).
+for the screen beneath: the app holds it (`KeyboardApp.hold_keys`) and
+dispatches it again once the modal is gone, rather than let it be typed into
+a box that is already being saved (`s`, `enter`, `1` saved the source "1"
+and no label).
 Keys are told apart by the order they were typed in (`typed`, numbered by the
 app), not by when they reach a widget: Textual runs a key's binding only once
 the key has bubbled up to the app, after the box has seen the keys behind it.
@@ -14,7 +15,6 @@ the key has bubbled up to the app, after the box has seen the keys behind it.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Generic, TypeVar
 
 from textual import events
@@ -30,39 +30,34 @@ def typed(event: events.Key) -> int:
     return getattr(event, "typed", 0)
 
 
-def retype(app: Any, event: events.Key) -> None:
-    """Dispatch `event` again from the start, as a new key, once what is already under way has run.
-
-    Posted from the event loop's next round (`call_soon`), not at once: the
-    widgets still handling the keys before this one (the `enter` bubbling up
-    to close the modal) run first, in order, instead of being starved by a
-    key going round the app's queue. The copy keeps its place in the order.
-    """
-    again = events.Key(event.key, event.character)
-    again.typed = typed(event)  # type: ignore[attr-defined]
-    again.deferrals = getattr(event, "deferrals", 0) + 1  # type: ignore[attr-defined]
-    asyncio.get_running_loop().call_soon(app.post_message, again)
+def _hold_until_gone(screen: ModalScreen[Any], after: int) -> None:
+    """Keys typed after key number `after` wait until `screen` has closed (see KeyboardApp.hold_keys)."""
+    app = screen.app
+    hold = getattr(app, "hold_keys", None)
+    if hold is not None:
+        hold(lambda: screen not in app.screen_stack, after)
 
 
-def after_closing(screen: object, event: events.Key) -> bool:
-    """Whether `event` was typed after the key that closes `screen` (a closing TextBoxModal)."""
-    closing = getattr(screen, "closing_after", None)
-    return closing is not None and typed(event) > closing and getattr(event, "deferrals", 0) < 1000
+def _held(screen: ModalScreen[Any], event: events.Key) -> bool:
+    held = getattr(screen.app, "held", None)
+    return bool(held is not None and held(event))
 
 
 class TextBox(Input):
-    """The modal's text box: keys typed after the `enter` that submits it go back to the app."""
+    """The modal's text box: keys typed after the `enter` that submits it are for the screen beneath."""
 
     async def _on_key(self, event: events.Key) -> None:
         screen = self.screen
         if isinstance(screen, TextBoxModal):
-            if after_closing(screen, event):
+            if _held(screen, event):
                 event.stop()
                 event.prevent_default()
-                retype(self.app, event)
                 return
-            if event.key == "enter":
+            if event.key == "enter" and screen.closing_after is None:
+                # Its binding (submit) runs only once the key has bubbled up to
+                # the app, after this box has seen the keys queued behind it.
                 screen.closing_after = typed(event)
+                _hold_until_gone(screen, typed(event))
         await super()._on_key(event)
 
 
@@ -88,10 +83,9 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
 
     async def on_key(self, event: events.Key) -> None:
         """Type a key that arrived before the text box had focus into it."""
-        if after_closing(self, event):
+        if _held(self, event):
             event.stop()
             event.prevent_default()
-            retype(self.app, event)
             return
         box = self.text_box
         if self.focused is not None or self.closing_after is not None:
@@ -110,6 +104,7 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
             box.action_delete_left()
         elif event.key == "enter":
             self.closing_after = typed(event)
+            _hold_until_gone(self, typed(event))
             await box.action_submit()
         else:
             return
@@ -120,6 +115,7 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
         """Close with `result` (keys typed from now on go to the screen beneath)."""
         if self.closing_after is None:
             self.closing_after = getattr(self.app, "keys_typed", 0)
+            _hold_until_gone(self, self.closing_after)
         return super().dismiss(result)
 
     def action_cancel(self) -> None:

@@ -163,6 +163,11 @@ class ArticleTable(ScrollView, can_focus=True):
     def action_select(self) -> None:
         """Choose the cursor row."""
         if self.row_count:
+            hold = getattr(self.app, "hold_keys", None)
+            if hold is not None:
+                # Keys typed behind `enter` are for the article it opens (if it opens).
+                screen = self.screen
+                hold(lambda: self.app.screen is not screen, 0.5)
             self.post_message(self.Selected(self, self.cursor))
 
     def on_click(self, event: events.Click) -> None:
