@@ -63,7 +63,8 @@ def load_keymap(
         for key in _split(keys):
             if key_name(key) is None:
                 raise AnnotateError(
-                    f"{path}: {key!r} (for {binding_id!r}) is not a key name; use e.g. 'j', 'ctrl+j', 'down', 'f5'"
+                    f"{path}: {key!r} (for {binding_id!r}) is not a key a terminal can send; use e.g. 'j', "
+                    "'J' (not shift+j), 'ctrl+j', 'down', 'f5' (ctrl+i is tab, ctrl+m is enter)"
                 )
         keymap[str(binding_id)] = keys.strip()
     for screen in screens:

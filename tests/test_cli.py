@@ -137,6 +137,16 @@ def test_annotator_from_environment_is_validated(seed: Path, tmp_path: Path) -> 
     assert_one_line_error(result, "'Not Valid'", "ANNOTATE_ANNOTATOR")
 
 
+def test_a_keymap_with_plus_and_minus_keys_is_taken(seed: Path, tmp_path: Path) -> None:
+    from annotate.keymap import load_keymap
+    from annotate.tui.keyboard_app import key_name
+
+    path = tmp_path / "keymap.yaml"
+    path.write_text("claim.next: '+'\nclaim.previous: minus\n", encoding="utf-8")
+    screen = {"claim.next": "j", "claim.previous": "k"}
+    assert load_keymap(path, [screen], key_name) == {"claim.next": "+", "claim.previous": "minus"}
+
+
 @pytest.mark.parametrize(
     ("keymap", "needles"),
     [
@@ -145,8 +155,10 @@ def test_annotator_from_environment_is_validated(seed: Path, tmp_path: Path) -> 
         ("label.confirmed: s\n", ["'s'", "'claim.source'", "'label.confirmed'"]),
         ("claim.next: j\nclaim.previous: j\n", ["'j'", "'claim.next'", "'claim.previous'"]),
         ("claim.next: '?'\n", ["'?'", "'claim.next'", "'help'"]),  # '?' is the key 'question_mark'
-        ("claim.next: ctrl+bogus\n", ["'ctrl+bogus'", "not a key name"]),
-        ("claim.next: lft\n", ["'lft'", "not a key name"]),
+        ("claim.next: ctrl+bogus\n", ["'ctrl+bogus'", "not a key a terminal can send"]),
+        ("claim.next: lft\n", ["'lft'", "not a key a terminal can send"]),
+        ("claim.next: shift+j\n", ["'shift+j'", "'J' (not shift+j)"]),  # J would be paragraph.next
+        ("claim.next: ctrl+i\n", ["'ctrl+i'", "ctrl+i is tab"]),
     ],
 )
 def test_a_keymap_that_would_lose_an_action_exits_2(

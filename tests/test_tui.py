@@ -343,7 +343,7 @@ async def test_the_header_shortens_the_title_not_the_outlet_and_date(corpus: Pat
     app = build([liberia], annotations)
     async with app.run_test(size=(80, 24)):
         header = screen_text(app).splitlines()[:4]
-        assert any("VOA 2002-08-16" in line for line in header) and any("…" in line for line in header)
+        assert any("2002-08-16 VOA" in line for line in header) and any("…" in line for line in header)
 
 
 async def test_keys_typed_after_the_enter_that_closes_a_modal_go_to_the_article(
@@ -371,3 +371,14 @@ async def test_keys_typed_after_the_enter_that_closes_a_modal_go_to_the_article(
     first, second = events_[1], events_[3]
     assert (first["label"], first["source"]) == ("confirmed", "Ahmed Masood")
     assert (second["label"], second["note"]) == ("disputed", "note") and second["start"] != first["start"]
+
+
+async def test_at_the_narrowest_size_every_key_is_on_the_bar_and_the_date_in_the_header(
+    seed: Path, annotations: Path
+) -> None:
+    app = build([seed], annotations)
+    async with app.run_test(size=(60, 16)):
+        text = " ".join(screen_text(app).split())
+        for key in ("o Next article", "? Help", "q Quit", "tab Unlabelled"):
+            assert key in text, key
+        assert "2021-09-06" in text

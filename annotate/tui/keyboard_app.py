@@ -30,20 +30,36 @@ _MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
 _NAMED_KEYS = {key.value for key in Keys if "+" not in key.value and not key.value.startswith("<")}
 
 
+# Keys a terminal cannot tell from others: ctrl+i is tab, ctrl+m enter, ctrl+[ escape.
+_INDISTINCT = {
+    "ctrl+i": "tab",
+    "ctrl+m": "enter",
+    "ctrl+left_square_bracket": "escape",
+    "ctrl+h": "backspace",
+}
+
+
 def key_name(key: str) -> str | None:
     """Textual's name for a key as a keymap writes it ('?' -> 'question_mark'), None if no key has it.
 
     Uses Textual's own character-to-name rule (private, but Textual is pinned),
-    so that '?' and 'question_mark' are seen as one key.
+    so that '?' and 'question_mark' are seen as one key. Refused as no key:
+    `shift+` a letter (the terminal sends the capital: write 'J'), and keys a
+    terminal sends as another (ctrl+i arrives as tab), which would never fire.
     """
+    if key == "+":
+        return "plus"
     *modifiers, base = key.split("+")
     if not base or any(modifier not in _MODIFIERS for modifier in modifiers):
         return None
     if len(base) == 1:
+        if "shift" in modifiers and base.isalpha():
+            return None
         base = _character_to_key(base)
-    elif base not in _NAMED_KEYS and key_to_character(base) is None:
+    elif base not in _NAMED_KEYS and key_to_character(base) is None and base not in ("plus", "minus"):
         return None
-    return "+".join([*modifiers, base])
+    name = "+".join([*modifiers, base])
+    return None if name in _INDISTINCT else name
 
 
 class KeyboardApp(App[None]):

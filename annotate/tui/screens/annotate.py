@@ -193,7 +193,8 @@ class AnnotateScreen(Screen[None]):
             )
             outlet = article.meta_text("outlet") or article.meta_text("author")
             self.query_one("#meta", Static).update(
-                Content(printable(" ".join(part for part in (outlet, article.meta_text("date")) if part)))
+                # Date first: when the outlet is long, it is the outlet that gets cut.
+                Content(printable(" ".join(part for part in (article.meta_text("date"), outlet) if part)))
             )
             self.query_one("#progress", Static).update(
                 Content.from_markup(

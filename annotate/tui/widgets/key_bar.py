@@ -21,7 +21,7 @@ class KeyBar(Widget):
     KeyBar {
         dock: bottom;
         height: auto;
-        max-height: 3;
+        max-height: 4;  /* every key of the annotate screen at 60 columns, the narrowest allowed */
         background: $footer-background;
         color: $footer-foreground;
     }
