@@ -170,3 +170,13 @@ def test_a_keymap_that_would_lose_an_action_exits_2(
         "open", str(seed), "--annotator", "alice", "--annotations", str(tmp_path), "--keymap", str(path)
     )
     assert_one_line_error(result, str(path), *needles)
+
+
+def test_output_piped_into_head_stops_quietly(corpus: Path, tmp_path: Path) -> None:
+    annotations = tmp_path / "ann"
+    annotations.mkdir()
+    (annotations / "bob.jsonl").write_text("not json\n" * 5000, encoding="utf-8")
+    command = f"{sys.executable} -m annotate validate {corpus} --annotations {annotations} | head -1"
+    result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.count("\n") == 1 and "bob.jsonl:1:" in result.stdout
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
