@@ -902,6 +902,12 @@ def import_file(
                 f"{path}: {len(result.problems)} problem(s) listed above; nothing imported "
                 "(fix them, or pass --skip-bad to import everything else)"
             )
+        if not result.spans and not result.problems:
+            # Most often a file of another tool read with the wrong --format, or an empty file.
+            raise AnnotateError(
+                f"{path}: no labelled span in {result.tasks} task(s) read as {fmt}; nothing imported "
+                "(check --format: prodigy, doccano or label-studio)"
+            )
         batch = 5000
         start = log.end()
         try:

@@ -378,3 +378,47 @@ def test_import_on_a_full_disk_is_one_line_and_imports_nothing(
     monkeypatch.setattr(os, "write", real)
     assert main([*args, "--corpus", str(corpus), "--annotations", str(annotations)]) == 0
     assert len(read_events(annotations / "carol.jsonl").events) == len(spans)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n"])
+def test_importing_a_file_with_no_labels_is_refused(corpus: Path, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(content)
+    args = [
+        "import-labels",
+        str(path),
+        "--format",
+        "prodigy",
+        "--annotator",
+        "carol",
+        "--corpus",
+        str(corpus),
+    ]
+    result = cli(*args, "--annotations", str(tmp_path / "ann"))
+    assert result.returncode == 2 and "no labelled span in 0 task(s) read as prodigy" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_importing_with_the_wrong_format_is_refused(corpus: Path, tmp_path: Path) -> None:
+    article = discover([corpus])[0].load()
+    path = tmp_path / "p.jsonl"
+    spans = [{"start": c.start, "end": c.end, "label": "confirmed"} for c in default_claims(article)[:2]]
+    path.write_bytes(
+        orjson.dumps({"text": article.body, "spans": spans, "meta": {"article_id": article.article_id}})
+    )
+    args = [
+        "import-labels",
+        str(path),
+        "--format",
+        "doccano",
+        "--annotator",
+        "carol",
+        "--corpus",
+        str(corpus),
+    ]
+    result = cli(*args, "--annotations", str(tmp_path / "ann"))
+    assert result.returncode == 2 and "check --format" in result.stderr
+    assert (
+        not (tmp_path / "ann" / "carol.jsonl").exists()
+        or not read_events(tmp_path / "ann" / "carol.jsonl").events
+    )
