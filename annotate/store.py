@@ -134,7 +134,10 @@ def line_problem(line: bytes, path: Path, number: int) -> LineProblem | None:
         # A crash mid-write leaves a prefix of a valid line: without its
         # newline the parser runs out of data. Anything else is malformed.
         torn = not line.endswith(b"\n") or _truncated(line)
-        message = "torn line (an interrupted write), skipped" if torn else f"malformed JSON ({error.msg})"
+        # orjson says "str is not valid UTF-8: surrogates not allowed" of any bytes
+        # that are not UTF-8, surrogates or not: say what a user can look for.
+        reason = "bytes that are not UTF-8 text" if "not valid UTF-8" in error.msg else error.msg
+        message = "torn line (an interrupted write), skipped" if torn else f"malformed JSON ({reason})"
         return LineProblem(path, number, message, torn)
     reason = check_event(record)
     if reason is None and record["v"] != FORMAT_VERSION:
