@@ -136,8 +136,8 @@ def line_problem(line: bytes, path: Path, number: int) -> LineProblem | None:
         torn = not line.endswith(b"\n") or _truncated(line)
         # orjson says "str is not valid UTF-8: surrogates not allowed" of any bytes
         # that are not UTF-8, surrogates or not: say what a user can look for.
-        reason = "bytes that are not UTF-8 text" if "not valid UTF-8" in error.msg else error.msg
-        message = "torn line (an interrupted write), skipped" if torn else f"malformed JSON ({reason})"
+        what = "bytes that are not UTF-8 text" if "not valid UTF-8" in error.msg else error.msg
+        message = "torn line (an interrupted write), skipped" if torn else f"malformed JSON ({what})"
         return LineProblem(path, number, message, torn)
     reason = check_event(record)
     if reason is None and record["v"] != FORMAT_VERSION:
