@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -394,6 +395,45 @@ def _picker(columns: tuple[int, ...]) -> Callable[[Sequence[str | None]], tuple[
     return itemgetter(*columns) if columns else lambda row: ()
 
 
+def without_overlaps(
+    units: Iterable[DecidedUnit], excluded: Counter[str], reason: str
+) -> Iterator[DecidedUnit]:
+    """`units` (in key order) less any that overlaps a unit kept in its article, counted under `reason`.
+
+    Annotators who drew different boundaries (a merge, a split) leave units
+    that overlap; the dataset keeps them all, but a Prodigy, doccano or Label
+    Studio task holds one span per place, and such a file could not be read
+    back. Kept first: gold, then the most votes, then the earliest and shortest.
+    """
+    for _, group in groupby(units, key=lambda unit: unit.key[0]):
+        candidates = list(group)
+        ranked = sorted(
+            candidates,
+            key=lambda unit: (
+                unit.method != "gold",
+                -len(unit.votes),
+                unit.key[1],
+                unit.key[2] - unit.key[1],
+            ),
+        )
+        # The kept spans never overlap, so sorted by start they are sorted by end too:
+        # only the last one starting before `end` can overlap a new span.
+        starts: list[int] = []
+        ends: list[int] = []
+        chosen: set[int] = set()
+        for unit in ranked:
+            _, start, end = unit.key
+            before = bisect.bisect_left(starts, end) - 1
+            if before >= 0 and ends[before] > start:
+                excluded[reason] += 1
+                continue
+            at = before + 1
+            starts.insert(at, start)
+            ends.insert(at, end)
+            chosen.add(id(unit))
+        yield from (unit for unit in candidates if id(unit) in chosen)
+
+
 def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
     """Every unit with votes, in key order, with `units.final_decision`'s decision.
 
@@ -749,21 +789,29 @@ def _write_records(
         keep_not_a_claim = options.include_not_a_claim
         current: str | None = None
         shared = sink = None
-        with progress(len(units.order), "exporting") as tick:
+
+        def passing(tick: Callable[[int], None]) -> Iterator[DecidedUnit]:
             for done, unit in enumerate(decided_units(units), 1):
                 if not done % _BATCH:
                     tick(_BATCH)
                 if len(unit.votes) < minimum:
                     excluded["fewer annotators than --min-annotators"] += 1
-                    continue
-                method = unit.method
-                if method == "tie" and not keep_ties:
+                elif unit.method == "tie" and not keep_ties:
                     excluded[tie_reason] += 1
-                    continue
-                label = unit.label
-                if label == NOT_A_CLAIM and not keep_not_a_claim:
+                elif unit.label == NOT_A_CLAIM and not keep_not_a_claim:
                     excluded["not_a_claim (pass --include-not-a-claim)"] += 1
-                    continue
+                else:
+                    yield unit
+
+        with progress(len(units.order), "exporting") as tick:
+            chosen = passing(tick)
+            if interchange:
+                reason = (
+                    f"overlapping claims (a {options.fmt} task takes one span per place; adjudicate them)"
+                )
+                chosen = without_overlaps(chosen, excluded, reason)
+            for unit in chosen:
+                method, label = unit.method, unit.label
                 article_id = unit.key[0]
                 if article_id != current:
                     current = article_id

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from annotate.corpus import Article, discover
-from annotate.export import Split, assign_splits, parse_split
+from annotate.export import SUFFIX, Split, assign_splits, parse_split
 from annotate.schema import DEFAULT_SCHEMA, load_schema
 from annotate.segment import default_claims
 from annotate.session import span_event
@@ -611,3 +611,33 @@ def test_validate_names_events_about_articles_missing_from_the_corpus(labelled: 
     assert f"article {missing.stem!r} is not in the corpus given" in checked.stdout
     exported = export(labelled, labelled / "claims.jsonl")
     assert exported.returncode == 0 and "skipped 1 event(s) about articles missing" in exported.stderr
+
+
+def test_interchange_exports_hold_no_overlapping_spans_and_read_back(labelled: Path) -> None:
+    # dave and erin merged two claims that alice labelled apart: the dataset keeps
+    # every unit, but a task file takes one span per place, and must read back.
+    from annotate.segment import Claim
+
+    seed = articles_of(labelled)["panjshir-2021-09-06"]
+    claims = default_claims(seed)
+    i = next(i for i in range(len(claims) - 1) if claims[i].paragraph == claims[i + 1].paragraph)
+    merged = Claim(claims[i].start, claims[i + 1].end, claims[i].paragraph)
+    ann = labelled / "annotations"
+    for name in ("dave", "erin"):
+        write(ann / f"{name}.jsonl", [span_event(seed, SCHEMA.ref, name, merged, "label", "disputed", None)])
+    write(
+        ann / "frank.jsonl", [label(seed, "frank", i, "confirmed"), label(seed, "frank", i + 1, "confirmed")]
+    )
+    data = export(labelled, labelled / "claims.jsonl")
+    assert data.returncode == 0
+    spans = {(r["start"], r["end"]) for r in records(labelled / "claims.jsonl")}
+    assert {(merged.start, merged.end), (claims[i].start, claims[i].end)} <= spans  # the dataset keeps both
+    for fmt in ("prodigy", "doccano", "label-studio"):
+        out = labelled / f"tasks-{fmt}{SUFFIX[fmt]}"
+        result = export(labelled, out, "--format", fmt, "--force")
+        assert result.returncode == 0 and "overlapping claims" in (labelled / "DATASET.md").read_text()
+        back = cli(
+            "import-labels", out, "--format", fmt, "--annotator", "roundtrip",
+            "--corpus", labelled / "corpus", "--annotations", labelled / f"back-{fmt}",
+        )  # fmt: skip
+        assert back.returncode == 0, back.stderr
