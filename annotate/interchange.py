@@ -791,13 +791,18 @@ def _label_studio_offsets(text: str, start: int, end: int, claimed: Any) -> tupl
         if in_range:
             return start, end
         return f"is outside the text (length {len(text)})"
-    if in_range and _same_text(text[start:end], claimed):
-        return start, end
+    candidates = [(start, end)] if in_range else []
     index = _utf16_index(text)
     if index.astral:
         cp_start, cp_end = index.to_code_points(start), index.to_code_points(end)
-        if cp_start is not None and cp_end is not None and _same_text(text[cp_start:cp_end], claimed):
-            return cp_start, cp_end
+        if cp_start is not None and cp_end is not None:
+            candidates.append((cp_start, cp_end))
+    # An exact match in either unit first: a UTF-16 region read as code points can
+    # match word for word, off by a space, and would then be "trimmed" wrongly.
+    for same in (str.__eq__, _same_text):
+        for cp_start, cp_end in candidates:
+            if same(text[cp_start:cp_end], claimed):
+                return cp_start, cp_end
     found = text[start:end] if in_range else "(outside the text)"
     return f": region text {claimed!r} does not match the task text there ({found!r}) in code points or UTF-16 units"
 

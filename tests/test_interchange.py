@@ -154,6 +154,7 @@ def test_label_studio_offsets_in_code_points_or_utf16(articles: list[Article], t
         path.write_bytes(orjson.dumps(data))
         result = import_labels(read_tasks(path, "label-studio"), articles, SCHEMA, "bob", [], "label-studio")
         assert not result.problems, (offsets, result.problems)
+        assert result.trimmed == 0, offsets  # no span had spaces at its ends to trim
         assert folded(article, result.events) == {
             (s.start, s.end): (s.label, s.source, s.note) for s in task.spans
         }
