@@ -740,6 +740,13 @@ def export_dataset(
     for line in summary.notes:
         report(line)
 
+    out = options.out
+    for leftover in sorted(out.parent.glob(f"{out.stem}.*{out.suffix}")):
+        if leftover not in plan.targets and not leftover.name.startswith("."):
+            # An earlier export's split, beside a card that will not mention it.
+            report(
+                f"{leftover} is not part of this export (an earlier --split?); remove it so it is not taken for it"
+            )
     # Nothing is put in place until the data files and the card are all written.
     with StagedFiles() as staged:
         _write_records(plan, articles, units, staged, summary, report)

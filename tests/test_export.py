@@ -641,3 +641,12 @@ def test_interchange_exports_hold_no_overlapping_spans_and_read_back(labelled: P
             "--corpus", labelled / "corpus", "--annotations", labelled / f"back-{fmt}",
         )  # fmt: skip
         assert back.returncode == 0, back.stderr
+
+
+def test_an_earlier_splits_files_are_pointed_out(labelled: Path) -> None:
+    out = labelled / "claims.jsonl"
+    assert export(labelled, out, "--split", "train=0.5,test=0.5").returncode == 0
+    again = export(labelled, out, "--force")
+    assert again.returncode == 0
+    for name in ("claims.train.jsonl", "claims.test.jsonl"):
+        assert f"{labelled / name} is not part of this export" in again.stderr
