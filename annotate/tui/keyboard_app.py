@@ -115,8 +115,10 @@ class KeyboardApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         """Send a key of a burst to the screen showing now, if an earlier key changed it."""
-        top = self.screen_stack[-1] if self.screen_stack else None
-        if isinstance(event, events.Key) and top is not None:
+        # Every event the app gets passes here: only keys do any work.
+        top = self.screen_stack[-1] if isinstance(event, events.Key) and self.screen_stack else None
+        if top is not None:
+            assert isinstance(event, events.Key)
             if not typed(event):
                 self.keys_typed += 1
                 event.typed = self.keys_typed  # type: ignore[attr-defined]
