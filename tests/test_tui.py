@@ -330,7 +330,8 @@ async def test_merge_says_which_labels_and_notes_it_clears(seed: Path, annotatio
         await pilot.press(*["j"] * first, "n", *"verify with UN report", "enter", "2", "k", "m")
         text = " ".join(screen_text(app).split())
         assert (
-            f"saved merge · cleared label of claim {first + 1}, note of claim {first + 1} (u undoes)" in text
+            f"saved merge · cleared label disputed of claim {first + 1}, note of claim {first + 1} (u undoes)"
+            in text
         )
         await pilot.press("u")
         assert "disputed" in screen_text(app) and "verify with UN report" in screen_text(app)

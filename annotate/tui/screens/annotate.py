@@ -476,13 +476,17 @@ class AnnotateScreen(Screen[None]):
             self._update()
 
     def _lost(self, index: int) -> list[str]:
+        """What claim `index` holds, as the status line names it: the label and source by value."""
         current = self.session.claim_label(index)
         number = f"claim {index + 1}"
-        return [
-            f"{what} of {number}"
-            for what, value in (("label", current.label), ("source", current.source), ("note", current.note))
-            if value
-        ]
+        lost = []
+        if current.label:
+            lost.append(f"label {current.label} of {number}")
+        if current.source:
+            lost.append(f"source {printable(current.source)!r} of {number}")
+        if current.note:
+            lost.append(f"note of {number}")
+        return lost
 
     def action_split(self) -> None:
         """Pick a word boundary in a modal and split the claim there."""
