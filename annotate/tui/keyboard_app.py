@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from textual import events
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.geometry import Size
 from textual.keys import Keys, _character_to_key, key_to_character
 from textual.timer import Timer
@@ -100,11 +101,15 @@ class KeyboardApp(App[None]):
         self._held_keys.append(again)
         return True
 
-    def _release_held(self) -> None:
+    def release_held(self) -> None:
+        """Dispatch the held keys now (the awaited effect will not come: an article that cannot open)."""
+        self._release_held(now=True)
+
+    def _release_held(self, now: bool = False) -> None:
         if self._held is None:
             return
         until, _, deadline = self._held
-        if not until() and time.monotonic() < deadline:
+        if not now and not until() and time.monotonic() < deadline:
             return
         self._held = None
         if self._release_timer is not None:
@@ -141,6 +146,23 @@ class KeyboardApp(App[None]):
         """Cover the app while the window is too small, uncover it when it is large enough."""
         self.guard_size(event.size)
 
+    _uncovering = False
+
+    def pop_screen(self) -> AwaitComplete:
+        """Pop the top screen; a screen closing under the 'enlarge' cover is popped from under it.
+
+        A modal whose answer arrives as the window shrinks (a burst ending in
+        `enter`) closes itself with `pop_screen`, which would take the cover off
+        instead and leave the answered modal open.
+        """
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, TooSmallScreen) and not self._uncovering and len(self.screen_stack) > 2:
+            super().pop_screen()
+            popped = super().pop_screen()
+            self.push_screen(TooSmallScreen(top.size_now, MIN_SIZE))
+            return popped
+        return super().pop_screen()
+
     def guard_size(self, size: Size | None = None) -> None:
         """Show or take away the 'enlarge the window' screen for `size` (the app's size by default)."""
         size = size or self.size
@@ -150,6 +172,10 @@ class KeyboardApp(App[None]):
             if small:
                 top.show_size(size)
             else:
-                self.pop_screen()
+                self._uncovering = True
+                try:
+                    self.pop_screen()
+                finally:
+                    self._uncovering = False
         elif small and len(self.screen_stack) > 1:  # the app's own first screen is up
             self.push_screen(TooSmallScreen(size, MIN_SIZE))

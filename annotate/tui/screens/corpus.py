@@ -40,6 +40,7 @@ from annotate.segment import default_claims
 from annotate.session import article_progress
 from annotate.store import Event, event_files, read_events
 from annotate.text import printable
+from annotate.tui.screens.text_box_modal import TextBox
 from annotate.tui.widgets.article_table import ArticleTable
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ class CorpusScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, filter, column titles, the list, details, footer."""
         yield Static(id="corpus-header")
-        yield Input(placeholder="filter: words in title, outlet, date, id or annotator", id="filter")
+        yield TextBox(placeholder="filter: words in title, outlet, date, id or annotator", id="filter")
         yield Static(id="columns")
         yield ArticleTable(self._render_row, id="articles")
         yield Static(id="details")
@@ -569,6 +570,7 @@ class CorpusScreen(Screen[None]):
             self._refresh_row(article_id)
             self._update_details()
             self.notify(str(error), title="Cannot open", severity="error", markup=False)
+            app.release_held()  # nothing opened: the keys typed behind enter are for the list
             return
         self._settle_cursor = False
         app.open_article(article)

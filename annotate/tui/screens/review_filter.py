@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from annotate.adjudication import ReviewFilter
 from annotate.text import printable
+from annotate.tui.screens.text_box_modal import typed
 
 ANY = "(any)"
 
@@ -71,6 +72,13 @@ class FilterModal(ModalScreen[ReviewFilter | None]):
             annotator=self._picked("annotator"),
             article_id=self._picked("article"),
         )
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter in a list closes the filter: keys typed behind it wait until it has (as in the text boxes)."""
+        if event.key == "enter" and isinstance(self.focused, OptionList):
+            hold = getattr(self.app, "hold_keys", None)
+            if hold is not None:
+                hold(lambda: self not in self.app.screen_stack, typed(event))
 
     @on(OptionList.OptionSelected)
     def _selected(self) -> None:

@@ -44,20 +44,29 @@ def _held(screen: ModalScreen[Any], event: events.Key) -> bool:
 
 
 class TextBox(Input):
-    """The modal's text box: keys typed after the `enter` that submits it are for the screen beneath."""
+    """A text box that `enter` or `escape` may close: keys typed after those wait until it has.
+
+    Used by the source and note modals and the corpus filter. The keys behind
+    the closing key are held (`KeyboardApp.hold_keys`) until the focus has left
+    the box (the modal gone, the list focused again), at most a second.
+    """
 
     async def _on_key(self, event: events.Key) -> None:
-        screen = self.screen
-        if isinstance(screen, TextBoxModal):
-            if _held(screen, event):
-                event.stop()
-                event.prevent_default()
-                return
-            if event.key == "enter" and screen.closing_after is None:
-                # Its binding (submit) runs only once the key has bubbled up to
-                # the app, after this box has seen the keys queued behind it.
+        app = self.app
+        held = getattr(app, "held", None)
+        if held is not None and held(event):
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key in ("enter", "escape"):
+            # Their bindings (submit, cancel) run only once the key has bubbled
+            # up to the app, after this box has seen the keys queued behind it.
+            screen = self.screen
+            if isinstance(screen, TextBoxModal) and screen.closing_after is None:
                 screen.closing_after = typed(event)
-                _hold_until_gone(screen, typed(event))
+            hold = getattr(app, "hold_keys", None)
+            if hold is not None:
+                hold(lambda: app.focused is not self, typed(event))
         await super()._on_key(event)
 
 
@@ -88,8 +97,14 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
             event.prevent_default()
             return
         box = self.text_box
+        if self.focused is not box and self.focused is not None and event.key == "enter":
+            # A pick in the suggestion list: the modal closes once the pick's message is handled.
+            if self.closing_after is None:
+                self.closing_after = typed(event)
+                _hold_until_gone(self, typed(event))
+            return
         if self.focused is not None or self.closing_after is not None:
-            return  # the box (or the suggestion list) has seen this key, or it closes the modal
+            return  # the box has seen this key, or it closes the modal
         if event.is_printable and event.character is not None:
             if box.select_on_focus:
                 # A pre-filled suggestion is replaced by typing, as it is once the box has focus.
@@ -106,6 +121,10 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
             self.closing_after = typed(event)
             _hold_until_gone(self, typed(event))
             await box.action_submit()
+        elif event.key == "escape":
+            self.closing_after = typed(event)
+            _hold_until_gone(self, typed(event))
+            return  # on to the cancel binding
         else:
             return
         event.stop()

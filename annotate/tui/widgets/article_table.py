@@ -167,7 +167,7 @@ class ArticleTable(ScrollView, can_focus=True):
             if hold is not None:
                 # Keys typed behind `enter` are for the article it opens (if it opens).
                 screen = self.screen
-                hold(lambda: self.app.screen is not screen, 0.5)
+                hold(lambda: self.app.screen is not screen, seconds=0.5)
             self.post_message(self.Selected(self, self.cursor))
 
     def on_click(self, event: events.Click) -> None:
