@@ -1,14 +1,20 @@
 """What both apps (annotate, review) share as keyboard-only tools.
 
-- Keys typed in one burst with a key that opens a screen (or moves the focus,
-  as `/` does to the corpus filter) go to that screen (or widget).
-  Textual hands every key of a burst to the widget focused when the burst
-  arrived, and checks the bindings only as each key comes back up to the app:
-  by then the key that opened a modal has run, so the keys after it were lost
-  (and an `enter` among them saved the modal's pre-filled text instead of what
-  was typed). Such a key is sent again, to the screen now showing.
+- Type-ahead acts in the order typed. Textual hands every key of a burst to
+  the widget focused when the burst arrived, and checks the bindings only as
+  each key comes back up to the app. So a key typed after one that opens a
+  screen or moves the focus reached the old one (and was lost, or ran as its
+  binding), and a key typed after one whose effect lands later (an `enter`
+  closing a box, `/` focusing the corpus filter, `enter` opening an article)
+  reached the box or list before that effect. Keys are numbered as typed; a
+  key that comes back to a screen or focus other than the one it was typed
+  for is sent again to the one showing now, and keys typed after a key whose
+  effect lands later are held (`hold_keys`) and dispatched in typed order once
+  it has.
 - Below the minimum size an 'enlarge the window' screen covers everything, so
-  no key acts on a claim the annotator cannot see.
+  no key acts on a claim the annotator cannot see; a screen that closes itself
+  while covered closes under the cover (`pop_screen`).
+- `key_name`: which keymap entries name keys a terminal can send.
 """
 
 from __future__ import annotations
