@@ -29,7 +29,7 @@ from annotate.corpus import (
 )
 from annotate.errors import AnnotateError
 from annotate.segment import cache_dir, default_claims
-from annotate.session import article_progress, split_stale
+from annotate.session import current_progress, split_stale
 from annotate.store import Event
 from annotate.text import printable
 
@@ -292,7 +292,7 @@ def count_article(
     stale: dict[str, int] = {}
     for name in annotators:
         current, old = split_stale(article, events.get(name, []))
-        progress[name] = article_progress(article, current)
+        progress[name] = current_progress(article, current)
         if old:
             stale[name] = len(old)
     return ArticleCount(item.article_id, claims, progress, stale=stale)

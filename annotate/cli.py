@@ -59,7 +59,6 @@ def make_app(
     from annotate.catalog import PROCESS_THRESHOLD, prepare_process_counting, read_catalog
     from annotate.corpus import discover
     from annotate.keymap import load_keymap
-    from annotate.schema import DEFAULT_SCHEMA, load_schema
     from annotate.store import EventLog, log_path
     from annotate.tui.app import AnnotateApp
     from annotate.tui.keyboard_app import key_name
@@ -68,7 +67,7 @@ def make_app(
     from annotate.validate import check_events_against_schema
 
     name = resolve_annotator(annotator)
-    schema = load_schema(schema_path or DEFAULT_SCHEMA)
+    schema = _schema(schema_path)
     keymap = load_keymap(keymap_path, [binding_keys(schema), corpus_binding_keys()], key_name)
     files = discover(paths)
     folders = [path for path in paths if path.is_dir()]
@@ -362,12 +361,11 @@ def make_review_app(
 ) -> ReviewApp:
     """Build the review App: load units and gold, take the adjudicator's gold lock."""
     from annotate.adjudication import Adjudication, ReviewFilter, gold_folder, gold_path
-    from annotate.schema import DEFAULT_SCHEMA, load_schema
     from annotate.store import EventLog
     from annotate.tui.review_app import ReviewApp
 
     name = resolve_annotator(adjudicator)
-    schema = load_schema(schema_path or DEFAULT_SCHEMA)
+    schema = _schema(schema_path)
     articles = load_corpus(corpus) or {}
     units = load_units_for_cli(paths, articles or None, skip_bad, schema, quiet=True)
     if units.schema_ref is not None and units.schema_ref != schema.ref:
@@ -400,10 +398,9 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
     from annotate.attribution import suggest_article, suggestion_lines
     from annotate.corpus import discover
-    from annotate.schema import DEFAULT_SCHEMA, load_schema
     from annotate.segment import default_claims
 
-    schema = load_schema(args.schema or DEFAULT_SCHEMA)
+    schema = _schema(args.schema)
     files = discover(args.paths)
     out = sys.stdout
     try:
@@ -432,11 +429,10 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 def _cmd_import_labels(args: argparse.Namespace) -> int:
     from annotate.corpus import discover
     from annotate.interchange import import_file
-    from annotate.schema import DEFAULT_SCHEMA, load_schema
     from annotate.store import log_path
 
     name = resolve_annotator(args.annotator)
-    schema = load_schema(args.schema or DEFAULT_SCHEMA)
+    schema = _schema(args.schema)
     articles = [item.load() for item in discover([args.corpus])]
     target = log_path(args.annotations, name)
     result = import_file(

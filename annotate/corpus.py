@@ -8,7 +8,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -117,6 +117,11 @@ class Article:
         """The body span of paragraph `index`."""
         start = self.paragraph_starts[index]
         return start, start + len(self.paragraphs[index])
+
+    def holds(self, event: Mapping[str, Any]) -> bool:
+        """Whether an annotation event was made on this body: its hash, and its text at its span."""
+        text = self.body[event["start"] : event["end"]]
+        return bool(self.sha256 == event["article_sha256"] and text == event["text"])
 
 
 @lru_cache(maxsize=1024)

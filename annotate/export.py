@@ -408,30 +408,29 @@ def without_overlaps(
     for _, group in groupby(units, key=lambda unit: unit.key[0]):
         candidates = list(group)
         ranked = sorted(
-            candidates,
-            key=lambda unit: (
-                unit.method != "gold",
-                -len(unit.votes),
-                unit.key[1],
-                unit.key[2] - unit.key[1],
+            range(len(candidates)),
+            key=lambda i: (
+                candidates[i].method != "gold",
+                -len(candidates[i].votes),
+                candidates[i].key[1],
+                candidates[i].key[2] - candidates[i].key[1],
             ),
         )
         # The kept spans never overlap, so sorted by start they are sorted by end too:
         # only the last one starting before `end` can overlap a new span.
         starts: list[int] = []
         ends: list[int] = []
-        chosen: set[int] = set()
-        for unit in ranked:
-            _, start, end = unit.key
+        chosen: list[int] = []
+        for i in ranked:
+            _, start, end = candidates[i].key
             before = bisect.bisect_left(starts, end) - 1
             if before >= 0 and ends[before] > start:
                 excluded[reason] += 1
                 continue
-            at = before + 1
-            starts.insert(at, start)
-            ends.insert(at, end)
-            chosen.add(id(unit))
-        yield from (unit for unit in candidates if id(unit) in chosen)
+            starts.insert(before + 1, start)
+            ends.insert(before + 1, end)
+            chosen.append(i)
+        yield from (candidates[i] for i in sorted(chosen))
 
 
 def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:

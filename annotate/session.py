@@ -124,10 +124,7 @@ def split_stale(article: Article, events: Iterable[Event]) -> tuple[list[Event],
     for event in events:
         if event["article_id"] != article.article_id:
             continue
-        if (
-            event["article_sha256"] == article.sha256
-            and article.body[event["start"] : event["end"]] == event["text"]
-        ):
+        if article.holds(event):
             current.append(event)
         else:
             stale.append(event)
@@ -137,6 +134,11 @@ def split_stale(article: Article, events: Iterable[Event]) -> tuple[list[Event],
 def article_progress(article: Article, events: Iterable[Event]) -> tuple[int, int]:
     """(claims labelled, claims) for an article, from one annotator's events."""
     current, _ = split_stale(article, events)
+    return current_progress(article, current)
+
+
+def current_progress(article: Article, current: list[Event]) -> tuple[int, int]:
+    """`article_progress` from events already known to be for the current body (`split_stale`)."""
     claims = claim_layout(article, current)
     state = fold_article(current)
     done = sum(1 for claim in claims if _is_done(state.get((claim.start, claim.end))))
@@ -153,7 +155,7 @@ def article_finished(article: Article, events: Iterable[Event]) -> bool:
     current, _ = split_stale(article, events)
     if not any(event.get("label") is not None for event in current):
         return False
-    done, total = article_progress(article, current)
+    done, total = current_progress(article, current)
     return done == total
 
 

@@ -357,12 +357,7 @@ def stale_reason(event: Event, articles: Mapping[str, Article] | None) -> str | 
     article = articles.get(event["article_id"])
     if article is None:
         return "unknown"
-    if (
-        event["article_sha256"] != article.sha256
-        or article.body[event["start"] : event["end"]] != event["text"]
-    ):
-        return "stale"
-    return None
+    return None if article.holds(event) else "stale"
 
 
 def load_gold(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from annotate.corpus import Article, discover
@@ -61,12 +61,9 @@ def validate(
     stale = 0
     files_read = event_files([annotations]) if annotations.exists() else []
     for path in files_read:
-        result = ReadResult()
-        read_events(path, result)
-        problems.extend(str(problem) for problem in result.problems)
         if not ANNOTATOR_NAME.fullmatch(path.stem):
             problems.append(f"{path}: file name is not a valid annotator name")
-        for number, event in numbered_events(path, result):
+        for number, event in _numbered(path, problems):
             counted += 1
             if event["annotator"] != path.stem:
                 problems.append(
@@ -96,10 +93,7 @@ def validate(
                 )
     gold = gold_files([annotations])
     for path in gold:
-        result = ReadResult()
-        read_events(path, result)
-        problems.extend(str(problem) for problem in result.problems)
-        for number, event in numbered_events(path, result):
+        for number, event in _numbered(path, problems):
             counted += 1
             problem = gold_event_problem(event, schema.ref if schema else None, schema)
             reason = stale_reason(event, articles if paths else None)
@@ -116,3 +110,11 @@ def validate(
         f"{len(problems)} problems ({stale} stale events)"
     )
     return problems, summary
+
+
+def _numbered(path: Path, problems: list[str]) -> Iterator[tuple[int, Event]]:
+    """The events of `path` with their line numbers; its bad lines go to `problems`."""
+    result = ReadResult()
+    read_events(path, result)
+    problems.extend(str(problem) for problem in result.problems)
+    return numbered_events(path, result)

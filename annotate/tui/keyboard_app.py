@@ -25,11 +25,11 @@ from collections.abc import Callable
 from textual import events
 from textual.app import App
 from textual.await_complete import AwaitComplete
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.keys import Keys, _character_to_key, key_to_character
 from textual.timer import Timer
 
-from annotate.tui.screens.text_box_modal import typed
 from annotate.tui.screens.too_small import TooSmallScreen
 
 MIN_SIZE = Size(60, 16)
@@ -69,6 +69,33 @@ def key_name(key: str) -> str | None:
     return None if name in _INDISTINCT else name
 
 
+def typed(event: events.Key) -> int:
+    """The key's place in the order keys were typed (numbered by the app; 0 if not yet)."""
+    return getattr(event, "typed", 0)
+
+
+def _again(event: events.Key) -> events.Key:
+    """A fresh copy of `event` to dispatch from the start, keeping its place in the order."""
+    again = events.Key(event.key, event.character)
+    again.typed = typed(event)  # type: ignore[attr-defined]
+    return again
+
+
+def hold_keys_for(
+    node: DOMNode, until: Callable[[], bool], after: int | None = None, seconds: float = 1.0
+) -> None:
+    """`KeyboardApp.hold_keys` from a widget or screen (nothing in another kind of app)."""
+    app = node.app
+    if isinstance(app, KeyboardApp):
+        app.hold_keys(until, after, seconds)
+
+
+def key_is_held(node: DOMNode, event: events.Key) -> bool:
+    """`KeyboardApp.held` from a widget or screen: whether `event` was kept for later."""
+    app = node.app
+    return isinstance(app, KeyboardApp) and app.held(event)
+
+
 class KeyboardApp(App[None]):
     """An App that keeps type-ahead and refuses to work in a too-small window."""
 
@@ -102,9 +129,7 @@ class KeyboardApp(App[None]):
         """Keep `event` for later if keys are being held and it was typed after the holding key."""
         if self._held is None or typed(event) <= self._held[1]:
             return False
-        again = events.Key(event.key, event.character)
-        again.typed = typed(event)  # type: ignore[attr-defined]
-        self._held_keys.append(again)
+        self._held_keys.append(_again(event))
         return True
 
     def release_held(self) -> None:
@@ -141,8 +166,7 @@ class KeyboardApp(App[None]):
             if not event.is_forwarded:
                 event.typed_on = target  # type: ignore[attr-defined]
             elif getattr(event, "typed_on", target) != target:
-                retyped = events.Key(event.key, event.character)
-                retyped.typed = typed(event)  # type: ignore[attr-defined]
+                retyped = _again(event)
                 retyped.typed_on = target  # type: ignore[attr-defined]
                 await super().on_event(retyped)
                 return
@@ -152,8 +176,6 @@ class KeyboardApp(App[None]):
         """Cover the app while the window is too small, uncover it when it is large enough."""
         self.guard_size(event.size)
 
-    _uncovering = False
-
     def pop_screen(self) -> AwaitComplete:
         """Pop the top screen; a screen closing under the 'enlarge' cover is popped from under it.
 
@@ -162,7 +184,7 @@ class KeyboardApp(App[None]):
         instead and leave the answered modal open.
         """
         top = self.screen_stack[-1] if self.screen_stack else None
-        if isinstance(top, TooSmallScreen) and not self._uncovering and len(self.screen_stack) > 2:
+        if isinstance(top, TooSmallScreen) and len(self.screen_stack) > 2:
             super().pop_screen()
             popped = super().pop_screen()
             self.push_screen(TooSmallScreen(top.size_now, MIN_SIZE))
@@ -178,10 +200,6 @@ class KeyboardApp(App[None]):
             if small:
                 top.show_size(size)
             else:
-                self._uncovering = True
-                try:
-                    self.pop_screen()
-                finally:
-                    self._uncovering = False
+                super().pop_screen()  # the cover itself, not a screen under it
         elif small and len(self.screen_stack) > 1:  # the app's own first screen is up
             self.push_screen(TooSmallScreen(size, MIN_SIZE))

@@ -92,7 +92,8 @@ class AnnotateScreen(Screen[None]):
         # Label keys come from the schema, so they are bound per instance, and
         # first, so the footer shows them first (Textual is pinned, so this
         # private hook is stable for us).
-        bindings = BindingsMap(label_bindings(session.schema))
+        self.label_bindings = label_bindings(session.schema)
+        bindings = BindingsMap(self.label_bindings)
         for _, binding in self._bindings:
             bindings._add_binding(binding)
         self._bindings = bindings
@@ -116,12 +117,7 @@ class AnnotateScreen(Screen[None]):
             yield ArticleView(self.session, id="article")
             yield Outline(self.session, id="outline")
         yield Static(id="claim-panel")
-        order = [
-            b.action
-            for b in [*label_bindings(self.session.schema), *NAVIGATION_BINDINGS]
-            if isinstance(b, Binding)
-        ]
-        yield KeyBar(order)
+        yield KeyBar([*self.label_bindings, *NAVIGATION_BINDINGS])
 
     def on_mount(self) -> None:
         """Show the first claim, segment the rest of a long article, warn about stale events."""

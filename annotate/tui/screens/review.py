@@ -63,9 +63,11 @@ class ReviewScreen(Screen[None]):
         # Label keys come from the schema, so they are bound per instance, and
         # first, so the footer shows them first at 80 columns (Textual is pinned,
         # so replacing the screen's private BindingsMap is stable for us).
-        self._bindings = BindingsMap(
-            [*label_bindings(adjudication.schema, prefix="review.label"), *REVIEW_BINDINGS]
-        )
+        self.declared_bindings = [
+            *label_bindings(adjudication.schema, prefix="review.label"),
+            *REVIEW_BINDINGS,
+        ]
+        self._bindings = BindingsMap(self.declared_bindings)
 
     def compose(self) -> ComposeResult:
         """Header, claim in context, votes, verdict, footer."""
@@ -75,16 +77,8 @@ class ReviewScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="review-votes", cursor_type="none", zebra_stripes=True)
         yield table
         yield Static(id="review-verdict")
-        order = [
-            binding.action
-            for binding in [
-                *label_bindings(self.adjudication.schema, prefix="review.label"),
-                *REVIEW_BINDINGS,
-            ]
-            if isinstance(binding, Binding)
-        ]
         # Wraps rather than hiding keys: Textual's one-line Footer cut off tab, m, o, ? and q at 100 columns.
-        yield KeyBar(order)
+        yield KeyBar(self.declared_bindings)
 
     def on_mount(self) -> None:
         """Select the units and resume at the first undecided one."""

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from annotate.adjudication import ReviewFilter
 from annotate.text import printable
-from annotate.tui.screens.text_box_modal import typed
+from annotate.tui.keyboard_app import hold_keys_for, typed
 
 ANY = "(any)"
 
@@ -76,9 +76,7 @@ class FilterModal(ModalScreen[ReviewFilter | None]):
     def on_key(self, event: events.Key) -> None:
         """Enter in a list closes the filter: keys typed behind it wait until it has (as in the text boxes)."""
         if event.key == "enter" and isinstance(self.focused, OptionList):
-            hold = getattr(self.app, "hold_keys", None)
-            if hold is not None:
-                hold(lambda: self not in self.app.screen_stack, typed(event))
+            hold_keys_for(self, lambda: self not in self.app.screen_stack, typed(event))
 
     @on(OptionList.OptionSelected)
     def _selected(self) -> None:

@@ -22,25 +22,9 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
+from annotate.tui.keyboard_app import hold_keys_for, key_is_held, typed
+
 ResultType = TypeVar("ResultType")
-
-
-def typed(event: events.Key) -> int:
-    """The key's place in the order keys were typed (numbered by the app; 0 if not yet)."""
-    return getattr(event, "typed", 0)
-
-
-def _hold_until_gone(screen: ModalScreen[Any], after: int) -> None:
-    """Keys typed after key number `after` wait until `screen` has closed (see KeyboardApp.hold_keys)."""
-    app = screen.app
-    hold = getattr(app, "hold_keys", None)
-    if hold is not None:
-        hold(lambda: screen not in app.screen_stack, after)
-
-
-def _held(screen: ModalScreen[Any], event: events.Key) -> bool:
-    held = getattr(screen.app, "held", None)
-    return bool(held is not None and held(event))
 
 
 class TextBox(Input):
@@ -52,9 +36,7 @@ class TextBox(Input):
     """
 
     async def _on_key(self, event: events.Key) -> None:
-        app = self.app
-        held = getattr(app, "held", None)
-        if held is not None and held(event):
+        if key_is_held(self, event):
             event.stop()
             event.prevent_default()
             return
@@ -64,9 +46,7 @@ class TextBox(Input):
             screen = self.screen
             if isinstance(screen, TextBoxModal) and screen.closing_after is None:
                 screen.closing_after = typed(event)
-            hold = getattr(app, "hold_keys", None)
-            if hold is not None:
-                hold(lambda: app.focused is not self, typed(event))
+            hold_keys_for(self, lambda: self.app.focused is not self, typed(event))
         await super()._on_key(event)
 
 
@@ -92,16 +72,14 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
 
     async def on_key(self, event: events.Key) -> None:
         """Type a key that arrived before the text box had focus into it."""
-        if _held(self, event):
+        if key_is_held(self, event):
             event.stop()
             event.prevent_default()
             return
         box = self.text_box
         if self.focused is not box and self.focused is not None and event.key == "enter":
             # A pick in the suggestion list: the modal closes once the pick's message is handled.
-            if self.closing_after is None:
-                self.closing_after = typed(event)
-                _hold_until_gone(self, typed(event))
+            self._answered(typed(event))
             return
         if self.focused is not None or self.closing_after is not None:
             return  # the box has seen this key, or it closes the modal
@@ -118,23 +96,25 @@ class TextBoxModal(ModalScreen[ResultType], Generic[ResultType]):
         elif event.key == "backspace":
             box.action_delete_left()
         elif event.key == "enter":
-            self.closing_after = typed(event)
-            _hold_until_gone(self, typed(event))
+            self._answered(typed(event))
             await box.action_submit()
         elif event.key == "escape":
-            self.closing_after = typed(event)
-            _hold_until_gone(self, typed(event))
+            self._answered(typed(event))
             return  # on to the cancel binding
         else:
             return
         event.stop()
         event.prevent_default()
 
+    def _answered(self, key: int) -> None:
+        """The modal has its answer with key number `key`: later keys wait until it is gone."""
+        if self.closing_after is None:
+            self.closing_after = key
+            hold_keys_for(self, lambda: self not in self.app.screen_stack, key)
+
     def dismiss(self, result: ResultType | None = None) -> Any:
         """Close with `result` (keys typed from now on go to the screen beneath)."""
-        if self.closing_after is None:
-            self.closing_after = getattr(self.app, "keys_typed", 0)
-            _hold_until_gone(self, self.closing_after)
+        self._answered(getattr(self.app, "keys_typed", 0))
         return super().dismiss(result)
 
     def action_cancel(self) -> None:

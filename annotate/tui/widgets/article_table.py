@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotate.tui.keyboard_app import hold_keys_for
+
 
 class ArticleTable(ScrollView, can_focus=True):
     """One line per row, a cursor, enter to select.
@@ -163,11 +165,9 @@ class ArticleTable(ScrollView, can_focus=True):
     def action_select(self) -> None:
         """Choose the cursor row."""
         if self.row_count:
-            hold = getattr(self.app, "hold_keys", None)
-            if hold is not None:
-                # Keys typed behind `enter` are for the article it opens (if it opens).
-                screen = self.screen
-                hold(lambda: self.app.screen is not screen, seconds=0.5)
+            # Keys typed behind `enter` are for the article it opens (if it opens).
+            screen = self.screen
+            hold_keys_for(self, lambda: self.app.screen is not screen, seconds=0.5)
             self.post_message(self.Selected(self, self.cursor))
 
     def on_click(self, event: events.Click) -> None:

@@ -9,6 +9,7 @@ bindings, so remapped keys show as remapped.
 
 from __future__ import annotations
 
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
@@ -27,11 +28,12 @@ class KeyBar(Widget):
     }
     """
 
-    def __init__(self, order: list[str] | None = None) -> None:
+    def __init__(self, bindings: list[BindingType] | None = None) -> None:
         super().__init__()
         # Remapped bindings move to the end of the screen's active bindings;
-        # `order` (actions) keeps the bar in the screen's intended order.
-        self.order = {action: position for position, action in enumerate(order or [])}
+        # the screen's own list keeps the bar in its intended order.
+        actions = [binding.action for binding in bindings or [] if isinstance(binding, Binding)]
+        self.order = {action: position for position, action in enumerate(actions)}
 
     def on_mount(self) -> None:
         """Follow changes to the screen's bindings (keymaps, modals)."""
