@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from annotate import __version__
 from annotate.errors import AnnotateError
@@ -224,13 +224,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def load_corpus(paths: Sequence[Path] | None) -> dict[str, Article] | None:
-    """The articles of --corpus, by article id (None when no corpus is given)."""
-    from annotate.corpus import discover
+def load_corpus(paths: Sequence[Path] | None, jobs: int = 1) -> dict[str, Article] | None:
+    """The articles of --corpus, by article id (None when no corpus is given).
+
+    With `jobs` above 1, forked children parse the later articles (`annotate.forked`).
+    """
+    from annotate.corpus import load_articles
 
     if not paths:
         return None
-    return {item.article_id: item.load() for item in discover(paths)}
+    return {article.article_id: article for article in load_articles(paths, jobs)}
 
 
 def _schema(schema_path: Path | None) -> LabelSchema:
@@ -238,6 +241,22 @@ def _schema(schema_path: Path | None) -> LabelSchema:
     from annotate.schema import DEFAULT_SCHEMA, load_schema
 
     return load_schema(schema_path or DEFAULT_SCHEMA)
+
+
+JOBS_FLAG = ("--jobs",)
+JOBS_OPTION: dict[str, Any] = {
+    "type": int,
+    "metavar": "N",
+    "help": "processes to share the work among (default: the usable CPUs, up to 4, on Linux; "
+    "1 does it all in this one; the result is the same)",
+}
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    """--jobs, checked; by default the usable CPUs (up to 4) where work can be shared, else 1."""
+    from annotate.forked import check_jobs, default_jobs
+
+    return default_jobs() if args.jobs is None else check_jobs(args.jobs)
 
 
 def _schema_names(schema: LabelSchema, schema_path: Path | None, units: UnitSet) -> tuple[str, ...]:
@@ -263,10 +282,12 @@ def load_units_for_cli(
     skip_bad: bool,
     schema: LabelSchema,
     quiet: bool = False,
+    jobs: int = 1,
 ) -> UnitSet:
     """Load units with a progress bar on a terminal; print every bad line to stderr.
 
     A label `schema` does not allow, on events that name it, is a bad line.
+    `jobs` processes share the reading (`annotate.forked`).
     """
     from annotate.store import event_files
     from annotate.units import BadLines, load_units
@@ -278,7 +299,7 @@ def load_units_for_cli(
     try:
         with progress(total, "Reading annotations (bytes)", threshold) as advance:
             units = load_units(
-                paths, articles, skip_bad=skip_bad, progress=advance, schemas=schema_lookup(schema)
+                paths, articles, skip_bad=skip_bad, progress=advance, schemas=schema_lookup(schema), jobs=jobs
             )
     except BadLines as error:
         for problem in error.problems:
@@ -295,7 +316,8 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
     from annotate.agreement import agreement_report
 
     schema = _schema(args.schema)
-    units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad, schema)
+    jobs = _jobs(args)
+    units = load_units_for_cli(args.paths, load_corpus(args.corpus, jobs), args.skip_bad, schema, jobs=jobs)
     where = ", ".join(map(str, args.paths))
     if not units.annotators:
         raise AnnotateError(
@@ -324,9 +346,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from annotate.assignments import assignments_path, load_assignments
     from annotate.status import StatusData, status_report
 
-    articles = load_corpus(args.corpus)
+    jobs = _jobs(args)
+    articles = load_corpus(args.corpus, jobs)
     schema = _schema(args.schema)
-    units = load_units_for_cli(args.paths, articles, args.skip_bad, schema)
+    units = load_units_for_cli(args.paths, articles, args.skip_bad, schema, jobs=jobs)
     assignments = next(
         (
             found
@@ -474,11 +497,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         label_studio_offsets=args.label_studio_offsets,
         doccano_offsets=args.doccano_offsets,
         skip_bad=args.skip_bad,
+        jobs=_jobs(args),
     )
     # Everything that can be refused cheaply is refused before a million events are read.
     plan = plan_export(options)
-    articles = load_corpus([args.corpus]) or {}
-    units = load_units_for_cli([args.annotations], articles, args.skip_bad, plan.schema)
+    articles = load_corpus([args.corpus], options.jobs) or {}
+    units = load_units_for_cli([args.annotations], articles, args.skip_bad, plan.schema, jobs=options.jobs)
     summary = export_dataset(
         plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
     )
@@ -654,6 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument(
         "--by", choices=["article", "annotator", "label"], help="break the figures down (human output)"
     )
+    agreement.add_argument(*JOBS_FLAG, **JOBS_OPTION)
     agreement.set_defaults(run=_cmd_agreement)
 
     status = commands.add_parser(
@@ -664,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the label distribution and agreement with the majority.",
     )
     status.add_argument("--json", action="store_true", help="print the sections as JSON")
+    status.add_argument(*JOBS_FLAG, **JOBS_OPTION)
     status.set_defaults(run=_cmd_status)
 
     review = commands.add_parser(
@@ -793,6 +819,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="export despite malformed lines in annotation files (they are listed)",
     )
+    export.add_argument(*JOBS_FLAG, **JOBS_OPTION)
     export.set_defaults(run=_cmd_export)
     return parser
 

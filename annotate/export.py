@@ -18,24 +18,27 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import os
 import random
 import re
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, TypeVar
 
 import orjson
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
+from annotate.forked import Child, can_fork
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey, fsync_folder
 from annotate.units import (
@@ -83,6 +86,7 @@ CSV_COLUMNS = FIELDS
 RECORD_KEYS = tuple(sorted(FIELDS))
 _SPLIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _BATCH = 4096
+T = TypeVar("T")
 
 
 # -- splits ---------------------------------------------------------------------
@@ -256,6 +260,8 @@ class ExportOptions:
     label_studio_offsets: str = "code-points"
     doccano_offsets: str = "utf-16"
     skip_bad: bool = False
+    jobs: int = 1
+    """Processes to share the work among (`annotate.forked`); 1 keeps it in this one."""
 
 
 @dataclass(frozen=True)
@@ -433,8 +439,8 @@ def without_overlaps(
         yield from (candidates[i] for i in sorted(chosen))
 
 
-def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
-    """Every unit with votes, in key order, with `units.final_decision`'s decision.
+def decided_units(units: UnitSet, order: Sequence[int] | None = None) -> Iterator[DecidedUnit]:
+    """Every unit with votes (or those of `order`, a run of `units.order`), in key order, with `units.final_decision`'s decision.
 
     This is the one place export reads the UnitSet's bulk columns (the access
     units.py documents for agreement) instead of `UnitSet.units()`: building a
@@ -448,11 +454,12 @@ def decided_units(units: UnitSet) -> Iterator[DecidedUnit]:
     """
     names = units.annotators
     label_names = units.label_names
-    order = units.order
+    if order is None:
+        order = units.order
     unit_keys = units.unit_keys
     gold = units.gold
     notes = units.notes
-    label_columns = [units.label_column(index) for index in range(len(names))]
+    label_columns = [list(map(column.__getitem__, order)) for column in units.labels]
     source_columns = [list(map(column.__getitem__, order)) for column in units.sources]
     # Votes moved to a unit by overlap matching keep the annotator's own span.
     moved = [(index, spans) for index, spans in enumerate(units.spans) if spans]
@@ -608,11 +615,12 @@ class JsonlSink(RecordSink):
 class CsvSink(RecordSink):
     """Flat CSV: one column per field; `votes` and `top_labels` as JSON text."""
 
-    def __init__(self, handle: IO[bytes], schema_ref: str) -> None:
+    def __init__(self, handle: IO[bytes], schema_ref: str, header: bool = True) -> None:
         super().__init__(handle, schema_ref)
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
-        self.writer.writerow(CSV_COLUMNS)
+        if header:
+            self.writer.writerow(CSV_COLUMNS)
 
     def write(self, unit: DecidedUnit, shared: ArticleFields) -> None:
         """Add one row."""
@@ -666,12 +674,13 @@ class TaskSink(RecordSink):
         self.tasks.close()
 
 
-def _sink(plan: ExportPlan, handle: IO[bytes]) -> RecordSink:
+def _sink(plan: ExportPlan, handle: IO[bytes], header: bool = True) -> RecordSink:
+    """The format's sink; `header=False` for a part of a file joined after its start (`_records_apart`)."""
     fmt, ref = plan.options.fmt, plan.schema.ref
     if fmt == "jsonl":
         return JsonlSink(handle, ref)
     if fmt == "csv":
-        return CsvSink(handle, ref)
+        return CsvSink(handle, ref, header)
     offsets = plan.options.doccano_offsets if fmt == "doccano" else plan.options.label_studio_offsets
     return TaskSink(handle, ref, fmt, offsets)
 
@@ -709,7 +718,7 @@ def export_dataset(
     report: Callable[[str], None] = lambda line: None,
 ) -> ExportSummary:
     """Write the records of `units` (loaded with `articles`) and the card, as `plan` says."""
-    from annotate.agreement import agreement_report
+    from annotate.agreement import Report, agreement_report
     from annotate.card import render_card
     from annotate.units import gold_files
 
@@ -748,16 +757,150 @@ def export_dataset(
             )
     # Nothing is put in place until the data files and the card are all written.
     with StagedFiles() as staged:
-        _write_records(plan, articles, units, staged, summary, report)
-        clock = time.perf_counter()
-        agreement = agreement_report(units, schema.names, per_article=False)
-        summary.timings["agreement"] = time.perf_counter() - clock
+
+        def agreement_meanwhile() -> Report:
+            clock = time.perf_counter()
+            found = agreement_report(units, schema.names, per_article=False)
+            summary.timings["agreement"] = time.perf_counter() - clock
+            return found
+
+        agreement = _write_records(plan, articles, units, staged, summary, report, agreement_meanwhile)
         newest = newest_event_time([*units.files, *gold_files([options.annotations])])
         text = render_card(plan, summary, articles, agreement, newest, units.annotators)
         staged.open(plan.card).write(text.encode("utf-8"))
         staged.commit()
     summary.files.append(plan.card)
     return summary
+
+
+Tally = Counter[tuple[str, str | None, str, tuple[str, ...]]]
+"""Records per (article, label, decision, annotators): the summary's counters are derived from it."""
+
+# Records are written in forked children (jsonl and csv, whose files are plain
+# runs of records that can be joined) from this many records up.
+PARALLEL_RECORDS = 20000
+
+
+def record_ranges(units: UnitSet, fmt: str, jobs: int) -> list[tuple[int, int]]:
+    """`units.order` cut into up to `jobs` consecutive ranges at article boundaries, this process's first.
+
+    The first range is the smaller: this process also makes the agreement
+    report (a tenth of the records' work per other process, measured) while
+    the children write theirs, and joins their files.
+    """
+    order, keys = units.order, units.unit_keys
+    if jobs < 2 or not can_fork() or fmt not in ("jsonl", "csv") or len(order) < PARALLEL_RECORDS:
+        return [(0, len(order))]
+    first = (1 - 0.1 * (jobs - 1)) / jobs
+    cuts = [0]
+    for part in range(1, jobs):
+        at = max(cuts[-1], round(len(order) * (first + (1 - first) * (part - 1) / (jobs - 1))))
+        while 0 < at < len(order) and keys[order[at]][0] == keys[order[at - 1]][0]:
+            at += 1  # an article's records stay in one file part
+        cuts.append(at)
+    cuts.append(len(order))
+    return [(low, high) for low, high in pairwise(cuts) if high > low]
+
+
+def _records_apart(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    assignment: Mapping[str, str],
+    span: tuple[int, int],
+    report: Callable[[int], None],
+) -> tuple[Tally, Counter[str]]:
+    """In a forked child: write one range's records to this process's own partial files."""
+    handles = {
+        target: _partial_name(target, os.getpid()).open("wb", buffering=1 << 20) for target in plan.targets
+    }
+    sinks = {target: _sink(plan, handle, header=False) for target, handle in handles.items()}
+    excluded: Counter[str] = Counter()
+    tally = _records(plan, articles, units, assignment, span, sinks, excluded, report)
+    for target, sink in sinks.items():
+        sink.close()
+        handles[target].close()
+    return tally, excluded
+
+
+def _append_part(handle: IO[bytes], part: Path) -> None:
+    """Append the file `part` to `handle` (in the kernel where it can), and remove it."""
+    handle.flush()
+    with part.open("rb") as source:
+        size = os.fstat(source.fileno()).st_size
+        at = handle.tell()
+        copied = 0
+        try:
+            while copied < size:
+                step = os.copy_file_range(
+                    source.fileno(), handle.fileno(), size - copied, offset_dst=at + copied
+                )
+                if not step:
+                    break
+                copied += step
+        except (AttributeError, OSError):
+            copied = 0  # not on this kernel or between these file systems: copy through memory
+        handle.seek(at + copied)
+        source.seek(copied)
+        shutil.copyfileobj(source, handle, 1 << 20)
+    part.unlink()
+
+
+def _records(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    assignment: Mapping[str, str],
+    span: tuple[int, int],
+    sinks: Mapping[Path, RecordSink],
+    excluded: Counter[str],
+    tick: Callable[[int], None],
+) -> Tally:
+    """Write the decided units of `units.order[span]` that pass the filters; count the rest in `excluded`."""
+    options = plan.options
+    # One count per (article, label, decision, annotators) while streaming; the
+    # summary's counters are derived from it afterwards (one dict update a record).
+    tally: Tally = Counter()
+    interchange = options.fmt in TASK_FORMATS
+    tie_reason = (
+        f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
+    )
+    minimum = options.min_annotators
+    keep_ties = options.include_ties and not interchange
+    keep_not_a_claim = options.include_not_a_claim
+    current: str | None = None
+    shared = sink = None
+
+    def passing() -> Iterator[DecidedUnit]:
+        for done, unit in enumerate(decided_units(units, units.order[span[0] : span[1]]), 1):
+            if not done % _BATCH:
+                tick(_BATCH)
+            if len(unit.votes) < minimum:
+                excluded["fewer annotators than --min-annotators"] += 1
+            elif unit.method == "tie" and not keep_ties:
+                excluded[tie_reason] += 1
+            elif unit.label == NOT_A_CLAIM and not keep_not_a_claim:
+                excluded["not_a_claim (pass --include-not-a-claim)"] += 1
+            else:
+                yield unit
+        tick((span[1] - span[0]) % _BATCH)
+
+    chosen = passing()
+    if interchange:
+        reason = f"overlapping claims (a {options.fmt} task takes one span per place; adjudicate them)"
+        chosen = without_overlaps(chosen, excluded, reason)
+    for unit in chosen:
+        method, label = unit.method, unit.label
+        article_id = unit.key[0]
+        if article_id != current:
+            current = article_id
+            split = assignment.get(article_id)
+            shared = article_fields(articles[article_id], split)
+            sink = sinks[split_path(options.out, split) if split else options.out]
+        assert shared is not None and sink is not None
+        sink.write(unit, shared)
+        tally[article_id, label, method, unit.voters] += 1
+    return tally
 
 
 def _write_records(
@@ -767,8 +910,13 @@ def _write_records(
     staged: StagedFiles,
     summary: ExportSummary,
     report: Callable[[str], None],
-) -> None:
-    """The records pass: every decided unit through the filters into its file; the summary's counts."""
+    meanwhile: Callable[[], T],
+) -> T:
+    """The records pass: every decided unit through the filters into its file; the summary's counts.
+
+    Returns `meanwhile()`, which runs once this process's records are written,
+    while children (`record_ranges`) still write theirs.
+    """
     from annotate.progress import progress
 
     options = plan.options
@@ -780,55 +928,41 @@ def _write_records(
         if plan.splits
         else {}
     )
-    # One count per (article, label, decision, annotators) while streaming; the
-    # summary's counters are derived from it afterwards (one dict update a record).
-    tally: Counter[tuple[str, str | None, str, tuple[str, ...]]] = Counter()
     interchange = options.fmt in TASK_FORMATS
     tie_reason = (
         f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
     )
+    ranges = record_ranges(units, options.fmt, options.jobs)
     with gc_paused():
-        sinks = {target: _sink(plan, staged.open(target)) for target in plan.targets}
-        excluded = summary.excluded
-        minimum = options.min_annotators
-        keep_ties = options.include_ties and not interchange
-        keep_not_a_claim = options.include_not_a_claim
-        current: str | None = None
-        shared = sink = None
+        # Forked before the progress bar starts its thread.
+        children = [
+            Child(functools.partial(_records_apart, plan, articles, units, assignment, span))
+            for span in ranges[1:]
+        ]
+        try:
+            sinks = {target: _sink(plan, staged.open(target)) for target in plan.targets}
+            with progress(len(units.order), "exporting") as tick:
 
-        def passing(tick: Callable[[int], None]) -> Iterator[DecidedUnit]:
-            for done, unit in enumerate(decided_units(units), 1):
-                if not done % _BATCH:
-                    tick(_BATCH)
-                if len(unit.votes) < minimum:
-                    excluded["fewer annotators than --min-annotators"] += 1
-                elif unit.method == "tie" and not keep_ties:
-                    excluded[tie_reason] += 1
-                elif unit.label == NOT_A_CLAIM and not keep_not_a_claim:
-                    excluded["not_a_claim (pass --include-not-a-claim)"] += 1
-                else:
-                    yield unit
+                def shown(count: int) -> None:
+                    tick(count)
+                    for child in children:
+                        child.show(tick)
 
-        with progress(len(units.order), "exporting") as tick:
-            chosen = passing(tick)
-            if interchange:
-                reason = (
-                    f"overlapping claims (a {options.fmt} task takes one span per place; adjudicate them)"
-                )
-                chosen = without_overlaps(chosen, excluded, reason)
-            for unit in chosen:
-                method, label = unit.method, unit.label
-                article_id = unit.key[0]
-                if article_id != current:
-                    current = article_id
-                    split = assignment.get(article_id)
-                    shared = article_fields(articles[article_id], split)
-                    sink = sinks[split_path(options.out, split) if split else options.out]
-                assert shared is not None and sink is not None
-                sink.write(unit, shared)
-                tally[article_id, label, method, unit.voters] += 1
-        for sink_ in sinks.values():
-            sink_.close()
+                tally = _records(plan, articles, units, assignment, ranges[0], sinks, summary.excluded, shown)
+                for sink_ in sinks.values():
+                    sink_.close()
+                value = meanwhile()
+                for child in children:
+                    their_tally, their_excluded = child.result(tick)
+                    for target, sink_ in sinks.items():
+                        _append_part(sink_.handle, _partial_name(target, child.pid))
+                    tally.update(their_tally)
+                    summary.excluded.update(their_excluded)
+        finally:
+            for child in children:
+                child.stop()
+                for target in plan.targets:
+                    _partial_name(target, child.pid).unlink(missing_ok=True)
     for (article_id, label, method, voters), count in tally.items():
         name = label or "tie"
         summary.records += count
@@ -853,3 +987,4 @@ def _write_records(
     for part in plan.splits:
         if not summary.per_split.get(part.name):
             report(f"split {part.name!r} is empty ({len(assignment)} article(s) to share out)")
+    return value

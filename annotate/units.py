@@ -68,6 +68,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,7 @@ from annotate.event_decode import (
     record_from_line,
     record_ordered,
 )
+from annotate.forked import Child, can_fork
 from annotate.store import Event, LineProblem, SpanKey, event_files
 
 if TYPE_CHECKING:
@@ -415,6 +417,8 @@ def load_gold(
 
 
 _GROWTH = 4096
+# Below this many bytes of events, reading them in one process is quicker than forking.
+PARALLEL_BYTES = 32 << 20
 
 
 # Why a run of events is skipped: its article is not in the corpus, or its body changed.
@@ -433,6 +437,16 @@ class _FileState:
     labels: LabelSchema | None = None
     # The article run: (article id as read, body hash, interned id, body to check texts against, skip reason).
     run: tuple[str | None, str | None, str, str | None, object | None] = (None, None, "", None, None)
+
+
+@dataclass
+class _Folded:
+    """A loader's result as sent between processes (`_Loader.portable`, `_Loader.absorb`)."""
+
+    units: UnitSet
+    schema_files: dict[str, list[Path]]
+    body_hashes: dict[str, str]
+    conflicted: set[str]
 
 
 class _Loader:
@@ -592,6 +606,72 @@ class _Loader:
                     notes.pop(uid, None)
         state.schema = schema
         state.run = (raw_article, sha_run, article_id, body, skip)
+
+    def portable(self) -> _Folded:
+        """What this loader folded, to send to the process that merges it (`absorb`)."""
+        units = self.units
+        size = len(units.unit_keys)
+        for labels in units.labels:
+            del labels[size:]
+        for sources in units.sources:
+            del sources[size:]
+        units.uid_of = {}  # rebuilt from unit_keys where it is merged: not worth its pickling
+        return _Folded(units, self.schema_files, self.body_hashes, self.conflicted)
+
+    def absorb(self, folded: _Folded) -> None:
+        """Merge what another loader folded from the files after this one's (other annotators).
+
+        The result is what folding those files here, after this loader's own,
+        would have made: spans first seen there are added in their order, and
+        each of their annotators gets a column.
+        """
+        theirs = folded.units
+        units = self.units
+        uid_of, unit_keys, info, article_ids = units.uid_of, units.unit_keys, units.info, self.article_ids
+        uids: list[int] = []
+        for key, about in zip(theirs.unit_keys, theirs.info, strict=True):
+            uid = uid_of.get(key)
+            if uid is None:
+                key = (article_ids.setdefault(key[0], key[0]), key[1], key[2])
+                uid = uid_of[key] = len(unit_keys)
+                unit_keys.append(key)
+                info.append(about)
+                if uid == self.capacity:
+                    self.grow()
+            uids.append(uid)
+        codes = []
+        for name in theirs.label_names:
+            code = self.codes.get(name)
+            if code is None:
+                code = self.codes[name] = len(units.label_names)
+                units.label_names.append(name)
+            codes.append(code)
+        interned = self.interned
+        for index, name in enumerate(theirs.annotators):
+            if name in self.index:
+                raise ValueError(f"annotator {name!r} was read in two processes")
+            column = self.annotator(name)
+            labels, sources, notes = self.columns(column)
+            for uid, code, source in zip(uids, theirs.labels[index], theirs.sources[index], strict=True):
+                if code is not None:
+                    labels[uid] = codes[code]
+                    sources[uid] = None if source is None else interned.setdefault(source, source)
+            for local, note in theirs.notes[index].items():
+                notes[uids[local]] = note
+            for (owner, article_id), events in theirs.segments.items():
+                if owner == index:
+                    units.segments.setdefault(
+                        (column, article_ids.setdefault(article_id, article_id)), []
+                    ).extend(events)
+        units.problems.extend(theirs.problems)
+        units.stale_events += theirs.stale_events
+        units.unknown_article_events += theirs.unknown_article_events
+        for ref, paths in folded.schema_files.items():
+            known = self.schema_files.setdefault(ref, [])
+            known.extend(path for path in paths if path not in known)
+        for article_id, sha in folded.body_hashes.items():
+            self.body_changed(article_id, sha)
+        self.conflicted |= folded.conflicted
 
     def columns(self, column: int) -> tuple[list[int | None], list[str | None], dict[int, str]]:
         """Annotator `column`'s labels, sources and notes (empty before the first annotator)."""
@@ -757,6 +837,46 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def annotator_parts(files: Sequence[Path], jobs: int) -> list[list[Path]]:
+    """`files` cut into up to `jobs` runs of about equal bytes, the first the largest.
+
+    Each annotator's files stay in one run (the last event of an annotator
+    wins, so their files fold in order in one process). Small inputs, and
+    files an annotator has in two places that a cut would separate, stay whole.
+    """
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)  # reading it says what is wrong
+    total = sum(sizes)
+    if jobs < 2 or not can_fork() or len(files) < 2 or total < PARALLEL_BYTES:
+        return [list(files)]
+    parts: list[list[Path]] = [[]]
+    read = 0
+    for path, size in zip(files, sizes, strict=True):
+        # The first part goes past its share: its process also merges the others.
+        if parts[-1] and read >= total * len(parts) / jobs:
+            parts.append([])
+        parts[-1].append(path)
+        read += size
+    owners = [{path.stem for path in part} for part in parts]
+    if sum(map(len, owners)) != len(set().union(*owners)):
+        return [list(files)]
+    return parts
+
+
+def _fold_apart(
+    articles: Mapping[str, Article] | None, schemas: SchemaLookup | None, files: list[Path], report: Progress
+) -> _Folded:
+    """Fold `files` in a child process, for `_Loader.absorb` in the parent."""
+    loader = _Loader(articles, schemas)
+    for path in files:
+        loader.read(path, report)
+    return loader.portable()
+
+
 def load_units(
     paths: Sequence[Path],
     articles: Mapping[str, Article] | None = None,
@@ -764,8 +884,12 @@ def load_units(
     skip_bad: bool = False,
     progress: Progress | None = None,
     schemas: SchemaLookup | None = None,
+    jobs: int = 1,
 ) -> UnitSet:
     """Read every annotator's events from PATH... into a UnitSet (one pass, folded as read).
+
+    With `jobs` above 1 (see `annotate.forked`), later annotators' files are
+    read in up to `jobs - 1` forked children, with the same result.
 
     `schemas(ref)` gives the label schema of events that name schema `ref`, or
     None when it is not known (then any label is taken): a label it does not
@@ -779,9 +903,19 @@ def load_units(
     files = event_files(paths)
     loader = _Loader(articles, schemas)
     loader.units.files = files
+    parts = annotator_parts(files, jobs)
     with gc_paused():
-        for path in files:
-            loader.read(path, progress)
+        # Later files fold in children while this process folds the first part;
+        # their results are merged in file order, as if read here one after another.
+        children = [Child(partial(_fold_apart, articles, schemas, part)) for part in parts[1:]]
+        try:
+            for path in parts[0]:
+                loader.read(path, progress)
+            for child in children:
+                loader.absorb(child.result(progress))
+        finally:
+            for child in children:
+                child.stop()
     units = loader.units
     if len(loader.schema_files) > 1:
         described = "; ".join(

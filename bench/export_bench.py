@@ -60,7 +60,10 @@ def phases(root: Path) -> dict[str, float]:
     """One export with each phase timed: corpus, units, records (with writes), agreement and card."""
     from annotate.cli import load_corpus
     from annotate.export import ExportOptions, export_dataset, plan_export
+    from annotate.forked import default_jobs
     from annotate.units import load_units
+
+    jobs = default_jobs()  # as the CLI's export_s run has them
 
     options = ExportOptions(
         corpus=root / "corpus",
@@ -70,13 +73,14 @@ def phases(root: Path) -> dict[str, float]:
         force=True,
         include_ties=True,
         include_not_a_claim=True,
+        jobs=jobs,
     )
     clock = time.perf_counter()
     plan = plan_export(options)
-    articles = load_corpus([options.corpus]) or {}
+    articles = load_corpus([options.corpus], jobs) or {}
     corpus_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    units = load_units([options.annotations], articles)
+    units = load_units([options.annotations], articles, jobs=jobs)
     units_s = time.perf_counter() - clock
     clock = time.perf_counter()
     summary = export_dataset(plan, articles, units)
@@ -87,6 +91,7 @@ def phases(root: Path) -> dict[str, float]:
         "records_s": round(summary.timings["records"], 3),
         "agreement_card_s": round(rest - summary.timings["records"], 3),
         "records": float(summary.records),
+        "jobs": float(jobs),
         "out_mb": round((root / "out" / "claims.jsonl").stat().st_size / 1e6, 1),
     }
 

@@ -1,0 +1,164 @@
+"""Bulk work shared with forked child processes: a second core for reading and exporting.
+
+Reading a million events and writing a dataset of them is pure Python work on
+one core. On Linux, `annotate agreement` and `annotate export` fork children
+that take a share of it (whole annotator files, or a range of articles) and
+send back what they made, pickled through a pipe. A child inherits the
+parent's memory (the corpus, the units read so far) by fork, so nothing large
+is sent to it. Elsewhere (no fork, or macOS, where forking a process is unsafe
+with some system libraries), or with `--jobs 1`, all the work stays in one
+process, with the same result.
+
+A child never writes to the terminal and leaves with `os._exit`, so it flushes
+none of the parent's open files. What it raises comes back: an `AnnotateError`
+or an `OSError` is raised again in the parent, as if the work had been done
+there; anything else is a bug, and comes back as its traceback.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from annotate.errors import AnnotateError
+
+T = TypeVar("T")
+
+Report = Callable[[int], None]
+"""Called with how much more work is done (bytes read, records written)."""
+
+# The default --jobs is the usable CPUs up to this: the work splits into few
+# parts (annotator files, article ranges), and each child copies the pages it touches.
+MAX_DEFAULT_JOBS = 4
+
+
+def can_fork() -> bool:
+    """Whether work can be shared with forked children here."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_jobs() -> int:
+    """The processes to use when --jobs is not given."""
+    return min(MAX_DEFAULT_JOBS, usable_cpus()) if can_fork() else 1
+
+
+def check_jobs(jobs: int) -> int:
+    """`jobs` if it can be used here; 1 where there is no fork (the same result, in one process)."""
+    if jobs < 1:
+        raise AnnotateError(f"--jobs {jobs}: give 1 or more processes (1 does all the work in this one)")
+    return jobs if can_fork() else 1
+
+
+_COUNTER = struct.Struct("q")
+
+
+class Child(Generic[T]):
+    """A forked child running `work(report)`; `result()` waits for what it returns."""
+
+    def __init__(self, work: Callable[[Report], T]) -> None:
+        # The child's progress, in memory both processes share: the parent shows it.
+        self._done = mmap.mmap(-1, _COUNTER.size)
+        self._shown = 0
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+            os.close(read_end)
+            _run_child(work, write_end, self._done)
+        os.close(write_end)
+        self._pipe: int | None = read_end
+
+    def result(self, report: Report | None = None) -> T:
+        """Wait for the child's value, passing its progress to `report`; raise what it raised."""
+        chunks: list[bytes] = []
+        pipe = self._pipe
+        assert pipe is not None, "result() is taken once"
+        while True:
+            ready, _, _ = select.select([pipe], [], [], 0.1)
+            if report is not None:
+                self.show(report)
+            if ready:
+                chunk = os.read(pipe, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        self.stop()
+        if report is not None:
+            self.show(report)
+        if not chunks:
+            raise AnnotateError(
+                "a worker process ended without its result (killed, or out of memory?); "
+                "run again, or pass --jobs 1 to do the work in one process"
+            )
+        kind, value = pickle.loads(b"".join(chunks))
+        if kind == "ok":
+            return value  # type: ignore[no-any-return]
+        if kind == "error":
+            raise value
+        raise RuntimeError(f"a worker process failed:\n{value}")
+
+    def show(self, report: Report) -> None:
+        """Pass the child's progress since the last call to `report`."""
+        (done,) = _COUNTER.unpack_from(self._done)
+        if done > self._shown:
+            report(done - self._shown)
+            self._shown = done
+
+    def stop(self) -> None:
+        """End the child if it still runs, and reap it (safe to call twice)."""
+        if self._pipe is None:
+            return
+        os.close(self._pipe)
+        self._pipe = None
+        try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            if pid == 0:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _run_child(work: Callable[[Report], object], pipe: int, shared: mmap.mmap) -> None:  # pragma: no cover
+    """The child's whole life: do the work, send the outcome, leave without cleaning up the parent's state."""
+    status = 0
+    try:
+        done = 0
+
+        def report(amount: int) -> None:
+            nonlocal done
+            done += amount
+            _COUNTER.pack_into(shared, 0, done)
+
+        try:
+            outcome: tuple[str, object] = ("ok", work(report))
+        except (AnnotateError, OSError) as error:
+            outcome = ("error", error)
+        except BaseException:  # a bug: the parent shows its traceback
+            outcome = ("crash", traceback.format_exc())
+        try:
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            data = pickle.dumps(("crash", traceback.format_exc()), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(pipe, view) :]
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
