@@ -447,6 +447,8 @@ class _Folded:
     schema_files: dict[str, list[Path]]
     body_hashes: dict[str, str]
     conflicted: set[str]
+    paragraphs: list[int] | None = None
+    """With the articles known, each span's paragraph (`units.info` is then left empty)."""
 
 
 class _Loader:
@@ -616,7 +618,13 @@ class _Loader:
         for sources in units.sources:
             del sources[size:]
         units.uid_of = {}  # rebuilt from unit_keys where it is merged: not worth its pickling
-        return _Folded(units, self.schema_files, self.body_hashes, self.conflicted)
+        paragraphs = None
+        if self.articles is not None:
+            # With the articles, a span's text and body hash are the article's (the fold
+            # checked them): only the paragraph is sent, not a copy of every claim's text.
+            paragraphs = [paragraph for paragraph, _, _ in units.info]
+            units.info = []
+        return _Folded(units, self.schema_files, self.body_hashes, self.conflicted, paragraphs)
 
     def absorb(self, folded: _Folded) -> None:
         """Merge what another loader folded from the files after this one's (other annotators).
@@ -629,13 +637,17 @@ class _Loader:
         units = self.units
         uid_of, unit_keys, info, article_ids = units.uid_of, units.unit_keys, units.info, self.article_ids
         uids: list[int] = []
-        for key, about in zip(theirs.unit_keys, theirs.info, strict=True):
+        for local, key in enumerate(theirs.unit_keys):
             uid = uid_of.get(key)
             if uid is None:
                 key = (article_ids.setdefault(key[0], key[0]), key[1], key[2])
                 uid = uid_of[key] = len(unit_keys)
                 unit_keys.append(key)
-                info.append(about)
+                if folded.paragraphs is None:
+                    info.append(theirs.info[local])
+                else:
+                    article = self.articles[key[0]]  # type: ignore[index]
+                    info.append((folded.paragraphs[local], article.body[key[1] : key[2]], article.sha256))
                 if uid == self.capacity:
                     self.grow()
             uids.append(uid)

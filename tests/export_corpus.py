@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
+
+from annotate.corpus import Article
 
 WORDS = [
     "the",
@@ -98,3 +101,57 @@ def generate(root: Path, articles: int, claims_per_article: int, annotators: int
         for handle in handles:
             handle.close()
     return count
+
+
+def vary_annotations(root: Path, articles: Mapping[str, Article]) -> None:
+    """Make `generate`'s annotations (four annotators or more) hold every kind of decision.
+
+    Sources that differ in spelling, notes, annotator3 without some claims and
+    with some claims merged with the next (matched by overlap), claims only
+    annotator0 labelled (single decisions) and gold decisions.
+    """
+    # Sources that differ in spelling, notes, one annotator without some claims
+    # and with some claims merged with the next (matched by overlap), and gold.
+    path = root / "annotations" / "annotator3.jsonl"
+    events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    rewritten = []
+    skip = set()
+    for number, event in enumerate(events):
+        if number % 3 == 0 or number in skip:
+            continue
+        event["source"] = ["The Reuters", "reuters", None, "AP"][number % 4]
+        event["note"] = "a note" if number % 5 == 0 else None
+        after = events[number + 1] if number + 1 < len(events) else None
+        if (
+            number % 7 == 1
+            and after
+            and (after["article_id"], after["paragraph"])
+            == (
+                event["article_id"],
+                event["paragraph"],
+            )
+        ):
+            event["end"] = after["end"]
+            event["text"] = articles[event["article_id"]].body[event["start"] : event["end"]]
+            skip.add(number + 1)
+        rewritten.append(orjson.dumps(event))
+    path.write_bytes(b"\n".join(rewritten) + b"\n")
+    # Some claims only annotator0 labelled (with a note): single decisions.
+    for name in ("annotator0", "annotator1", "annotator2"):
+        other = root / "annotations" / f"{name}.jsonl"
+        kept = []
+        for number, line in enumerate(other.read_bytes().splitlines()):
+            if number % 39 == 6:
+                if name != "annotator0":
+                    continue
+                line = orjson.dumps({**orjson.loads(line), "note": "only me"})
+            kept.append(line)
+        other.write_bytes(b"\n".join(kept) + b"\n")
+    gold_events = []
+    for number, line in enumerate((root / "annotations" / "annotator0.jsonl").read_bytes().splitlines()):
+        if number % 11 == 0:
+            event = orjson.loads(line)
+            event.update(annotator="lead", label="disputed", source="the lead", note="why", adjudicated=True)
+            gold_events.append(orjson.dumps(event))
+    (root / "annotations" / "gold").mkdir()
+    (root / "annotations" / "gold" / "lead.jsonl").write_bytes(b"\n".join(gold_events) + b"\n")

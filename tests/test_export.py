@@ -368,56 +368,11 @@ def test_interchange_round_trip_through_the_cli(project: Path, fmt: str) -> None
 def test_fast_decisions_equal_final_decision(tmp_path: Path) -> None:
     from annotate.export import decided_units
     from annotate.units import final_decision, load_units, majority
-    from tests.export_corpus import generate
+    from tests.export_corpus import generate, vary_annotations
 
     generate(tmp_path, articles=6, claims_per_article=40, annotators=4, seed=9)
     articles = {item.article_id: item.load() for item in discover([tmp_path / "corpus"])}
-    # Sources that differ in spelling, notes, one annotator without some claims
-    # and with some claims merged with the next (matched by overlap), and gold.
-    path = tmp_path / "annotations" / "annotator3.jsonl"
-    events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
-    rewritten = []
-    skip = set()
-    for number, event in enumerate(events):
-        if number % 3 == 0 or number in skip:
-            continue
-        event["source"] = ["The Reuters", "reuters", None, "AP"][number % 4]
-        event["note"] = "a note" if number % 5 == 0 else None
-        after = events[number + 1] if number + 1 < len(events) else None
-        if (
-            number % 7 == 1
-            and after
-            and (after["article_id"], after["paragraph"])
-            == (
-                event["article_id"],
-                event["paragraph"],
-            )
-        ):
-            event["end"] = after["end"]
-            event["text"] = articles[event["article_id"]].body[event["start"] : event["end"]]
-            skip.add(number + 1)
-        rewritten.append(orjson.dumps(event))
-    path.write_bytes(b"\n".join(rewritten) + b"\n")
-    # Some claims only annotator0 labelled (with a note): single decisions.
-    for name in ("annotator0", "annotator1", "annotator2"):
-        other = tmp_path / "annotations" / f"{name}.jsonl"
-        kept = []
-        for number, line in enumerate(other.read_bytes().splitlines()):
-            if number % 39 == 6:
-                if name != "annotator0":
-                    continue
-                line = orjson.dumps({**orjson.loads(line), "note": "only me"})
-            kept.append(line)
-        other.write_bytes(b"\n".join(kept) + b"\n")
-    gold_events = []
-    for number, line in enumerate((tmp_path / "annotations" / "annotator0.jsonl").read_bytes().splitlines()):
-        if number % 11 == 0:
-            event = orjson.loads(line)
-            event.update(annotator="lead", label="disputed", source="the lead", note="why", adjudicated=True)
-            gold_events.append(orjson.dumps(event))
-    (tmp_path / "annotations" / "gold").mkdir()
-    (tmp_path / "annotations" / "gold" / "lead.jsonl").write_bytes(b"\n".join(gold_events) + b"\n")
-
+    vary_annotations(tmp_path, articles)
     units = load_units([tmp_path / "annotations"], articles)
     assert units.overlap_units and units.gold
     fast = list(decided_units(units))

@@ -1,0 +1,244 @@
+"""--jobs: work shared with forked children gives the same result as one process, and fails as cleanly.
+
+The size thresholds are lowered so that the small test data goes through the
+children; a spy on `Child` checks that it did, so these tests cannot pass on
+the one-process path alone.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+import annotate.corpus
+import annotate.export
+import annotate.forked
+import annotate.units
+from annotate.cli import load_corpus, main
+from annotate.errors import AnnotateError
+from annotate.units import UnitSet, load_units
+from tests.export_corpus import generate, vary_annotations
+
+pytestmark = pytest.mark.skipif(not annotate.forked.can_fork(), reason="--jobs forks only on Linux")
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Children are forked for any size of work; the list counts them."""
+    monkeypatch.setattr(annotate.units, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(annotate.export, "PARALLEL_RECORDS", 0)
+    monkeypatch.setattr(annotate.corpus, "PARALLEL_ARTICLES", 0)
+    started: list[int] = []
+    real = annotate.forked.Child.__init__
+
+    def counted(self: annotate.forked.Child[object], work: object) -> None:
+        real(self, work)  # type: ignore[arg-type]
+        started.append(self.pid)
+
+    monkeypatch.setattr(annotate.forked.Child, "__init__", counted)
+    return started
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Six annotators over eight articles with every kind of decision, stale and unknown events, a bad line."""
+    generate(tmp_path, articles=8, claims_per_article=24, annotators=6, seed=5)
+    articles = load_corpus([tmp_path / "corpus"]) or {}
+    vary_annotations(tmp_path, articles)
+    last = tmp_path / "annotations" / "annotator5.jsonl"
+    events = [orjson.loads(line) for line in last.read_bytes().splitlines()]
+    stale = {**events[0], "text": "not what the article says"}
+    unknown = {**events[1], "article_id": "gone/article"}
+    cleared = {**events[2], "op": "clear", "label": None, "source": None}
+    merged = {**events[3], "segment": "merge", "action": "merge"}
+    lines = [orjson.dumps(event) for event in [*events, stale, unknown, cleared, merged]]
+    last.write_bytes(b"\n".join([*lines[:5], b"{not json", *lines[5:]]) + b"\n")
+    return tmp_path
+
+
+def state(units: UnitSet) -> dict[str, object]:
+    """Everything a reader of a UnitSet can see."""
+    return {
+        "annotators": units.annotators,
+        "labels": units.label_names,
+        "keys": units.keys,
+        "units": list(units.units()),
+        "problems": [str(problem) for problem in units.problems],
+        "stale": units.stale_events,
+        "unknown": units.unknown_article_events,
+        "unresolved": units.unresolved_labels,
+        "notes": units.notes_for_report,
+        "segments": units.segments,
+        "schema": units.schema_ref,
+        "overlap": sorted(units.overlap_keys),
+        "gold": units.gold,
+    }
+
+
+@pytest.mark.parametrize("with_articles", [True, False])
+def test_annotations_read_in_children_equal_one_process(
+    project: Path, forks: list[int], with_articles: bool
+) -> None:
+    articles = load_corpus([project / "corpus"]) if with_articles else None
+    if not with_articles:
+        # Without the corpus, an article seen with two bodies in different files is left out.
+        path = project / "annotations" / "annotator4.jsonl"
+        events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        events[0]["article_sha256"] = "0" * 64
+        path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
+    alone = load_units([project / "annotations"], articles, skip_bad=True, jobs=1)
+    assert not forks
+    for jobs in (2, 3, 6):
+        shared = load_units([project / "annotations"], articles, skip_bad=True, jobs=jobs)
+        assert forks, "no child was forked"
+        assert state(shared) == state(alone)
+        forks.clear()
+    assert alone.overlap_units and alone.gold and alone.segments and alone.problems
+    assert alone.stale_events if with_articles else alone.unresolved_labels
+
+
+def test_a_bad_file_read_in_a_child_gives_the_same_one_line_error(project: Path, forks: list[int]) -> None:
+    path = project / "annotations" / "annotator5.jsonl"
+    first = orjson.loads(path.read_bytes().splitlines()[0])
+    path.write_bytes(path.read_bytes() + orjson.dumps({**first, "annotator": "someone"}) + b"\n")
+    articles = load_corpus([project / "corpus"])
+    messages = []
+    for jobs in (1, 2):
+        with pytest.raises(AnnotateError) as raised:
+            load_units([project / "annotations"], articles, skip_bad=True, jobs=jobs)
+        messages.append(str(raised.value))
+    assert forks
+    assert messages[0] == messages[1]
+    assert "an event of annotator 'someone' in annotator5.jsonl" in messages[0]
+
+
+def test_articles_parsed_in_children_equal_one_process(project: Path, forks: list[int]) -> None:
+    alone = load_corpus([project / "corpus"], 1) or {}
+    assert not forks
+    shared = load_corpus([project / "corpus"], 3) or {}
+    assert forks
+    assert list(shared) == list(alone)
+    for article_id, article in alone.items():
+        theirs = shared[article_id]
+        assert (theirs.body, theirs.sha256, theirs.paragraph_starts, theirs.meta, theirs.path) == (
+            article.body,
+            article.sha256,
+            article.paragraph_starts,
+            article.meta,
+            article.path,
+        )
+    # A bad article parsed in a child is reported as one process reports it.
+    last = sorted((project / "corpus").rglob("*.md"))[-1]
+    last.write_bytes(b"caf\xe9\n")
+    messages = []
+    for jobs in (1, 3):
+        with pytest.raises(AnnotateError) as raised:
+            load_corpus([project / "corpus"], jobs)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1] and "not UTF-8" in messages[0]
+
+
+def export(project: Path, out: Path, *extra: str) -> int:
+    out.mkdir(exist_ok=True)
+    arguments = ["export", "--corpus", str(project / "corpus"), "--annotations", str(project / "annotations")]
+    return main([*arguments, "--out", str(out / "claims.jsonl"), "--skip-bad", "--force", *extra])
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--format", "jsonl", "--include-ties", "--include-not-a-claim"),
+        ("--format", "jsonl", "--min-annotators", "3"),
+        ("--format", "csv", "--split", "train=0.5,dev=0.25,test=0.25", "--seed", "4"),
+    ],
+)
+def test_export_in_children_is_byte_identical(
+    project: Path, forks: list[int], extra: tuple[str, ...]
+) -> None:
+    assert export(project, project / "one", *extra, "--jobs", "1") == 0
+    assert not forks
+    assert export(project, project / "two", *extra, "--jobs", "2") == 0
+    assert forks
+    one = {path.name: path.read_bytes() for path in (project / "one").iterdir()}
+    two = {path.name: path.read_bytes() for path in (project / "two").iterdir()}
+    assert len(one) >= 2 and one == two
+    data = b"".join(content for name, content in one.items() if name != "DATASET.md")
+    assert data.count(b"\n") > 100
+
+
+def test_agreement_in_children_is_identical(
+    project: Path, forks: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = []
+    for jobs in ("1", "2"):
+        arguments = [str(project / "annotations"), "--corpus", str(project / "corpus"), "--skip-bad"]
+        assert main(["agreement", *arguments, "--json", "--jobs", jobs]) == 0
+        reports.append(orjson.loads(capsys.readouterr().out))
+    assert forks
+    assert reports[0] == reports[1] and reports[0]["units"] > 100 and len(reports[0]["annotators"]) == 6
+
+
+def failing_child(error: BaseException | None) -> object:
+    def records_apart(*args: object) -> object:
+        if error is None:
+            os._exit(9)  # killed, or out of memory: no result comes back
+        raise error
+
+    return records_apart
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (None, "a worker process ended without its result"),
+        (
+            OSError(errno.ENOSPC, "No space left on device"),
+            "cannot write the export (No space left on device)",
+        ),
+    ],
+)
+def test_a_failed_child_replaces_nothing_and_says_so_in_one_line(
+    project: Path,
+    forks: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: BaseException | None,
+    message: str,
+) -> None:
+    out = project / "out"
+    out.mkdir()
+    (out / "claims.jsonl").write_bytes(b"the earlier export\n")
+    monkeypatch.setattr(annotate.export, "_records_apart", failing_child(error))
+    assert export(project, out, "--jobs", "2") == 2
+    assert forks
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert message in lines[-1] and "Traceback" not in "\n".join(lines)
+    assert [path.name for path in out.iterdir()] == ["claims.jsonl"]
+    assert (out / "claims.jsonl").read_bytes() == b"the earlier export\n"
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2"])
+def test_jobs_below_one_is_refused(project: Path, capsys: pytest.CaptureFixture[str], jobs: str) -> None:
+    assert export(project, project / "out", "--jobs", jobs) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--jobs {jobs}: give 1 or more processes" in err
+    assert not (project / "out" / "claims.jsonl").exists()
+
+
+def test_files_of_one_annotator_stay_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(annotate.units, "PARALLEL_BYTES", 0)
+    files = []
+    for folder, name in [("a", "ann1"), ("a", "ann2"), ("b", "ann1"), ("b", "ann3")]:
+        path = tmp_path / folder / f"{name}.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x" * 100)
+        files.append(path)
+    # ann1 has a file at each end: no cut can keep its files in one process.
+    assert annotate.units.annotator_parts(files, 2) == [files]
+    # The first part is the larger: its process also merges the others.
+    assert annotate.units.annotator_parts(files[1:], 2) == [files[1:3], files[3:]]
+    assert annotate.units.annotator_parts(files[1:], 3) == [files[1:2], files[2:3], files[3:]]
