@@ -10,7 +10,8 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -224,16 +225,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def load_corpus(paths: Sequence[Path] | None, jobs: int = 1) -> dict[str, Article] | None:
-    """The articles of --corpus, by article id (None when no corpus is given).
-
-    With `jobs` above 1, forked children parse the later articles (`annotate.forked`).
-    """
-    from annotate.corpus import load_articles
+def load_corpus(paths: Sequence[Path] | None) -> dict[str, Article] | None:
+    """The articles of --corpus, by article id (None when no corpus is given)."""
+    from annotate.corpus import discover
 
     if not paths:
         return None
-    return {article.article_id: article for article in load_articles(paths, jobs)}
+    return {item.article_id: item.load() for item in discover(paths)}
 
 
 def _schema(schema_path: Path | None) -> LabelSchema:
@@ -278,36 +276,52 @@ def schema_lookup(schema: LabelSchema) -> SchemaLookup:
 
 def load_units_for_cli(
     paths: Sequence[Path],
-    articles: dict[str, Article] | None,
+    load_articles: Callable[[], dict[str, Article] | None],
     skip_bad: bool,
     schema: LabelSchema,
     quiet: bool = False,
     jobs: int = 1,
-) -> UnitSet:
-    """Load units with a progress bar on a terminal; print every bad line to stderr.
+) -> tuple[dict[str, Article] | None, UnitSet]:
+    """`load_articles()` (the --corpus articles) and the units, with a progress bar on a terminal; print every bad line to stderr.
 
     A label `schema` does not allow, on events that name it, is a bad line.
-    `jobs` processes share the reading (`annotate.forked`).
+    `jobs` processes share the reading (`units.load_articles_and_units`).
     """
     from annotate.store import event_files
-    from annotate.units import BadLines, load_units
+    from annotate.units import BadLines, load_articles_and_units
 
     files = event_files(paths)
     total = sum(path.stat().st_size for path in files)
     # Counted in bytes read; under 8 MiB the reading takes well under a second.
     threshold = total + 1 if quiet else 8 << 20
-    try:
-        with progress(total, "Reading annotations (bytes)", threshold) as advance:
-            units = load_units(
-                paths, articles, skip_bad=skip_bad, progress=advance, schemas=schema_lookup(schema), jobs=jobs
+    with ExitStack() as bar:
+        advance: Callable[[int], None] | None = None
+
+        def advance_bar(count: int) -> None:
+            # The bar (and its drawing thread) starts with the first bytes read:
+            # after any child process is forked, and after the articles are loaded.
+            nonlocal advance
+            if advance is None:
+                advance = bar.enter_context(progress(total, "Reading annotations (bytes)", threshold))
+            advance(count)
+
+        try:
+            articles, units = load_articles_and_units(
+                load_articles,
+                paths,
+                skip_bad=skip_bad,
+                progress=advance_bar,
+                schemas=schema_lookup(schema),
+                jobs=jobs,
             )
-    except BadLines as error:
-        for problem in error.problems:
-            print(f"annotate: {problem}", file=sys.stderr)
-        raise
+        except BadLines as error:
+            bar.close()
+            for problem in error.problems:
+                print(f"annotate: {problem}", file=sys.stderr)
+            raise
     for problem in units.problems:
         print(f"annotate: {problem}" + ("" if problem.torn else " (skipped)"), file=sys.stderr)
-    return units
+    return articles, units  # type: ignore[return-value]  # what load_articles returned
 
 
 def _cmd_agreement(args: argparse.Namespace) -> int:
@@ -317,7 +331,9 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 
     schema = _schema(args.schema)
     jobs = _jobs(args)
-    units = load_units_for_cli(args.paths, load_corpus(args.corpus, jobs), args.skip_bad, schema, jobs=jobs)
+    _, units = load_units_for_cli(
+        args.paths, lambda: load_corpus(args.corpus), args.skip_bad, schema, jobs=jobs
+    )
     where = ", ".join(map(str, args.paths))
     if not units.annotators:
         raise AnnotateError(
@@ -346,10 +362,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from annotate.assignments import assignments_path, load_assignments
     from annotate.status import StatusData, status_report
 
-    jobs = _jobs(args)
-    articles = load_corpus(args.corpus, jobs)
     schema = _schema(args.schema)
-    units = load_units_for_cli(args.paths, articles, args.skip_bad, schema, jobs=jobs)
+    articles, units = load_units_for_cli(
+        args.paths, lambda: load_corpus(args.corpus), args.skip_bad, schema, jobs=_jobs(args)
+    )
     assignments = next(
         (
             found
@@ -389,8 +405,11 @@ def make_review_app(
 
     name = resolve_annotator(adjudicator)
     schema = _schema(schema_path)
-    articles = load_corpus(corpus) or {}
-    units = load_units_for_cli(paths, articles or None, skip_bad, schema, quiet=True)
+    # An empty corpus is no corpus: events are then not checked against articles.
+    found, units = load_units_for_cli(
+        paths, lambda: load_corpus(corpus) or None, skip_bad, schema, quiet=True
+    )
+    articles = found or {}
     if units.schema_ref is not None and units.schema_ref != schema.ref:
         raise AnnotateError(
             f"the annotation files use schema {units.schema_ref!r} but the schema given is {schema.ref!r}; "
@@ -501,8 +520,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     # Everything that can be refused cheaply is refused before a million events are read.
     plan = plan_export(options)
-    articles = load_corpus([args.corpus], options.jobs) or {}
-    units = load_units_for_cli([args.annotations], articles, args.skip_bad, plan.schema, jobs=options.jobs)
+    found, units = load_units_for_cli(
+        [args.annotations],
+        lambda: load_corpus([args.corpus]) or {},
+        args.skip_bad,
+        plan.schema,
+        jobs=options.jobs,
+    )
+    articles = found or {}
     summary = export_dataset(
         plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
     )

@@ -8,9 +8,9 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -346,39 +346,6 @@ class ArticleFile:
     def load(self) -> Article:
         """Read and parse the article."""
         return load_article(self.path, self.root, self.article_id)
-
-
-# Below this many articles, parsing them all here is quicker than forking (about 0.25 ms an article).
-PARALLEL_ARTICLES = 400
-
-
-def _load_all(items: Sequence[ArticleFile], report: Callable[[int], None] | None = None) -> list[Article]:
-    return [item.load() for item in items]
-
-
-def load_articles(paths: Iterable[Path], jobs: int = 1) -> list[Article]:
-    """Every article `discover` finds, parsed, in its order; the first bad one raises (AnnotateError).
-
-    With `jobs` above 1, forked children parse equal shares of the later
-    articles and send them back (`annotate.forked`); this process parses the first share.
-    """
-    from annotate.forked import Child, can_fork
-
-    items = discover(paths)
-    if jobs < 2 or not can_fork() or len(items) < PARALLEL_ARTICLES:
-        return _load_all(items)
-    size = -(-len(items) // jobs)
-    children = [
-        Child(partial(_load_all, items[start : start + size])) for start in range(size, len(items), size)
-    ]
-    try:
-        articles = _load_all(items[:size])
-        for child in children:
-            articles.extend(child.result())
-    finally:
-        for child in children:
-            child.stop()
-    return articles
 
 
 def article_paths(folder: Path) -> Iterator[Path]:

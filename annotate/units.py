@@ -880,10 +880,13 @@ def annotator_parts(files: Sequence[Path], jobs: int) -> list[list[Path]]:
 
 
 def _fold_apart(
-    articles: Mapping[str, Article] | None, schemas: SchemaLookup | None, files: list[Path], report: Progress
+    load_articles: Callable[[], Mapping[str, Article] | None],
+    schemas: SchemaLookup | None,
+    files: list[Path],
+    report: Progress,
 ) -> _Folded:
-    """Fold `files` in a child process, for `_Loader.absorb` in the parent."""
-    loader = _Loader(articles, schemas)
+    """Load the articles and fold `files` in a child process, for `_Loader.absorb` in the parent."""
+    loader = _Loader(load_articles(), schemas)
     for path in files:
         loader.read(path, report)
     return loader.portable()
@@ -900,9 +903,6 @@ def load_units(
 ) -> UnitSet:
     """Read every annotator's events from PATH... into a UnitSet (one pass, folded as read).
 
-    With `jobs` above 1 (see `annotate.forked`), later annotators' files are
-    read in up to `jobs - 1` forked children, with the same result.
-
     `schemas(ref)` gives the label schema of events that name schema `ref`, or
     None when it is not known (then any label is taken): a label it does not
     allow is a bad line (`unknown label ...`, as `annotate validate` says it).
@@ -910,17 +910,36 @@ def load_units(
     Refuses (AnnotateError) files that mix schemas, naming them, and files with
     malformed lines unless `skip_bad` (every bad line is in `UnitSet.problems`;
     torn last lines are always only reported). `gold` defaults to the `gold/`
-    folders beside PATH...
+    folders beside PATH... With `jobs` above 1, see `load_articles_and_units`.
+    """
+    return load_articles_and_units(lambda: articles, paths, gold, skip_bad, progress, schemas, jobs)[1]
+
+
+def load_articles_and_units(
+    load_articles: Callable[[], Mapping[str, Article] | None],
+    paths: Sequence[Path],
+    gold: Sequence[Path] | None = None,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+    schemas: SchemaLookup | None = None,
+    jobs: int = 1,
+) -> tuple[Mapping[str, Article] | None, UnitSet]:
+    """`load_articles()` and `load_units` over them, sharing the reading with up to `jobs - 1` forked children.
+
+    The children start first: each loads the articles itself and folds a run
+    of the later annotators' files (`annotator_parts`) while this process loads
+    them and folds the first run; their results are merged in file order, as
+    if read here one after another (`annotate.forked`). Loading the articles
+    twice costs CPU, not time: the children have the lighter share.
     """
     files = event_files(paths)
-    loader = _Loader(articles, schemas)
-    loader.units.files = files
     parts = annotator_parts(files, jobs)
     with gc_paused():
-        # Later files fold in children while this process folds the first part;
-        # their results are merged in file order, as if read here one after another.
-        children = [Child(partial(_fold_apart, articles, schemas, part)) for part in parts[1:]]
+        children = [Child(partial(_fold_apart, load_articles, schemas, part)) for part in parts[1:]]
         try:
+            articles = load_articles()
+            loader = _Loader(articles, schemas)
+            loader.units.files = files
             for path in parts[0]:
                 loader.read(path, progress)
             for child in children:
@@ -952,4 +971,4 @@ def load_units(
             f"{len(errors)} malformed lines (first {first}); fix them, or pass --skip-bad to compute over the rest",
             errors,
         )
-    return loader.finish()
+    return articles, loader.finish()

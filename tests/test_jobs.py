@@ -14,13 +14,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-import annotate.corpus
 import annotate.export
 import annotate.forked
 import annotate.units
 from annotate.cli import load_corpus, main
 from annotate.errors import AnnotateError
-from annotate.units import UnitSet, load_units
+from annotate.units import UnitSet, load_articles_and_units, load_units
 from tests.export_corpus import generate, vary_annotations
 
 pytestmark = pytest.mark.skipif(not annotate.forked.can_fork(), reason="--jobs forks only on Linux")
@@ -31,7 +30,6 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Children are forked for any size of work; the list counts them."""
     monkeypatch.setattr(annotate.units, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(annotate.export, "PARALLEL_RECORDS", 0)
-    monkeypatch.setattr(annotate.corpus, "PARALLEL_ARTICLES", 0)
     started: list[int] = []
     real = annotate.forked.Child.__init__
 
@@ -116,30 +114,25 @@ def test_a_bad_file_read_in_a_child_gives_the_same_one_line_error(project: Path,
     assert "an event of annotator 'someone' in annotator5.jsonl" in messages[0]
 
 
-def test_articles_parsed_in_children_equal_one_process(project: Path, forks: list[int]) -> None:
-    alone = load_corpus([project / "corpus"], 1) or {}
-    assert not forks
-    shared = load_corpus([project / "corpus"], 3) or {}
+def test_articles_loaded_with_the_units_in_children(project: Path, forks: list[int]) -> None:
+    articles = load_corpus([project / "corpus"])
+    alone = load_units([project / "annotations"], articles, skip_bad=True)
+    found, shared = load_articles_and_units(
+        lambda: load_corpus([project / "corpus"]), [project / "annotations"], skip_bad=True, jobs=2
+    )
     assert forks
-    assert list(shared) == list(alone)
-    for article_id, article in alone.items():
-        theirs = shared[article_id]
-        assert (theirs.body, theirs.sha256, theirs.paragraph_starts, theirs.meta, theirs.path) == (
-            article.body,
-            article.sha256,
-            article.paragraph_starts,
-            article.meta,
-            article.path,
-        )
-    # A bad article parsed in a child is reported as one process reports it.
+    assert found == articles and state(shared) == state(alone)
+    # A bad article is reported once, as one process reports it, and the children are ended.
     last = sorted((project / "corpus").rglob("*.md"))[-1]
     last.write_bytes(b"caf\xe9\n")
-    messages = []
-    for jobs in (1, 3):
-        with pytest.raises(AnnotateError) as raised:
-            load_corpus([project / "corpus"], jobs)
-        messages.append(str(raised.value))
-    assert messages[0] == messages[1] and "not UTF-8" in messages[0]
+    with pytest.raises(AnnotateError, match="not UTF-8") as raised:
+        load_articles_and_units(lambda: load_corpus([project / "corpus"]), [project / "annotations"], jobs=2)
+    with pytest.raises(AnnotateError) as alone_raised:
+        load_corpus([project / "corpus"])
+    assert str(raised.value) == str(alone_raised.value)
+    for pid in forks:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped: no child is left behind
 
 
 def export(project: Path, out: Path, *extra: str) -> int:
