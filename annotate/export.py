@@ -440,7 +440,9 @@ def without_overlaps(
 
 
 def decided_units(units: UnitSet, order: Sequence[int] | None = None) -> Iterator[DecidedUnit]:
-    """Every unit with votes (or those of `order`, a run of `units.order`), in key order, with `units.final_decision`'s decision.
+    """Every unit with votes (or those of `order`, a run of `units.order`), in key order, with its decision.
+
+    The decision is `units.final_decision`'s.
 
     This is the one place export reads the UnitSet's bulk columns (the access
     units.py documents for agreement) instead of `UnitSet.units()`: building a
@@ -846,6 +848,13 @@ def _append_part(handle: IO[bytes], part: Path) -> None:
     part.unlink()
 
 
+def _tie_reason(fmt: str) -> str:
+    """Why tied claims were left out, as the card counts them."""
+    return (
+        f"ties (no label to put on a span in {fmt})" if fmt in TASK_FORMATS else "ties (pass --include-ties)"
+    )
+
+
 def _records(
     plan: ExportPlan,
     articles: Mapping[str, Article],
@@ -862,9 +871,7 @@ def _records(
     # summary's counters are derived from it afterwards (one dict update a record).
     tally: Tally = Counter()
     interchange = options.fmt in TASK_FORMATS
-    tie_reason = (
-        f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
-    )
+    tie_reason = _tie_reason(options.fmt)
     minimum = options.min_annotators
     keep_ties = options.include_ties and not interchange
     keep_not_a_claim = options.include_not_a_claim
@@ -929,9 +936,7 @@ def _write_records(
         else {}
     )
     interchange = options.fmt in TASK_FORMATS
-    tie_reason = (
-        f"ties (no label to put on a span in {options.fmt})" if interchange else "ties (pass --include-ties)"
-    )
+    tie_reason = _tie_reason(options.fmt)
     ranges = record_ranges(units, options.fmt, options.jobs)
     with gc_paused():
         # Forked before the progress bar starts its thread.

@@ -26,6 +26,7 @@ import struct
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 from annotate.errors import AnnotateError
@@ -97,7 +98,11 @@ class Child(Generic[T]):
                 if not chunk:
                     break
                 chunks.append(chunk)
-        self.stop()
+        # End of file: the child has sent everything and is leaving.
+        os.close(pipe)
+        self._pipe = None
+        with suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
         if report is not None:
             self.show(report)
         if not chunks:
@@ -120,18 +125,15 @@ class Child(Generic[T]):
             self._shown = done
 
     def stop(self) -> None:
-        """End the child if it still runs, and reap it (safe to call twice)."""
+        """End the child unless its result was taken, and reap it (safe to call twice)."""
         if self._pipe is None:
             return
         os.close(self._pipe)
         self._pipe = None
-        try:
-            pid, _ = os.waitpid(self.pid, os.WNOHANG)
-            if pid == 0:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
 def _run_child(work: Callable[[Report], object], pipe: int, shared: mmap.mmap) -> None:  # pragma: no cover
