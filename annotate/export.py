@@ -168,7 +168,12 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A zombie has ended but is not yet reaped (an export child killed with its
+    # parent, in a container whose first process is slow to reap): it writes no more.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def remove_stale_partials(target: Path) -> None:

@@ -67,6 +67,7 @@ def check_jobs(jobs: int) -> int:
 
 
 _COUNTER = struct.Struct("q")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Child(Generic[T]):
@@ -77,9 +78,11 @@ class Child(Generic[T]):
         self._done = mmap.mmap(-1, _COUNTER.size)
         self._shown = 0
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
             os.close(read_end)
+            _die_with(parent)
             _run_child(work, write_end, self._done)
         os.close(write_end)
         self._pipe: int | None = read_end
@@ -134,6 +137,18 @@ class Child(Generic[T]):
             os.kill(self.pid, signal.SIGKILL)
         with suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Have the kernel end this child when its parent ends, even by kill -9, instead of running on alone."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
 
 
 def _run_child(work: Callable[[Report], object], pipe: int, shared: mmap.mmap) -> None:  # pragma: no cover

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.export_corpus import generate
 
@@ -71,6 +73,87 @@ def test_kill_minus_9_mid_export_leaves_the_previous_output(tmp_path: Path) -> N
     assert killed_while_writing >= KILLS // 2
     # The next export cleans up what killed ones left and writes the same bytes.
     last = start_export(tmp_path, out)
+    _, err = last.communicate(timeout=120)
+    assert last.returncode == 0, err
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+# `annotate export` with its size thresholds lowered, so that this small export forks children.
+EXPORT_IN_CHILDREN = (
+    "import sys, annotate.units, annotate.export; "
+    "annotate.units.PARALLEL_BYTES = annotate.export.PARALLEL_RECORDS = 0; "
+    "from annotate.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def start_export_in_children(root: Path, out: Path) -> subprocess.Popen[bytes]:
+    arguments = [
+        "--corpus",
+        str(root / "corpus"),
+        "--annotations",
+        str(root / "annotations"),
+        "--out",
+        str(out),
+    ]
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            EXPORT_IN_CHILDREN,
+            "export",
+            *arguments,
+            "--force",
+            "--include-ties",
+            "--jobs",
+            "2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="--jobs forks only on Linux")
+def test_kill_minus_9_mid_export_with_jobs_ends_its_children_and_leaves_the_previous_output(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path, articles=150, claims_per_article=80, annotators=3)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "claims.jsonl"
+    first = start_export(tmp_path, out)
+    assert first.wait(timeout=120) == 0
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    for _ in range(3):
+        export = start_export_in_children(tmp_path, out)
+        children: set[int] = set()
+        deadline = time.monotonic() + 60
+        while not children and time.monotonic() < deadline and export.poll() is None:
+            # A child writes its records to `.claims.jsonl.<its pid>.partial`.
+            names = [path.name.split(".") for path in folder.iterdir() if path.name.endswith(".partial")]
+            children = {int(parts[-2]) for parts in names} - {export.pid}
+            time.sleep(0.001)
+        assert children, "no child wrote records before the export ended"
+        export.send_signal(signal.SIGKILL)
+        export.wait()
+        deadline = time.monotonic() + 10
+        while any(map(running, children)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not any(map(running, children)), "a child ran on after its parent was killed"
+        visible = {path.name for path in folder.iterdir() if not path.name.startswith(".")}
+        assert visible == {"claims.jsonl", "DATASET.md"}
+        assert out.read_bytes() == before["claims.jsonl"]
+    # The next export cleans up what the killed ones left and writes the same bytes.
+    last = start_export_in_children(tmp_path, out)
     _, err = last.communicate(timeout=120)
     assert last.returncode == 0, err
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
