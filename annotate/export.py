@@ -38,7 +38,7 @@ import orjson
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
-from annotate.forked import Child, can_fork
+from annotate.forked import can_fork, start_children
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey, fsync_folder
 from annotate.units import (
@@ -157,8 +157,10 @@ def split_path(out: Path, name: str) -> Path:
 # -- atomic output --------------------------------------------------------------
 
 
-def _partial_name(target: Path, pid: int) -> Path:
-    return target.with_name(f".{target.name}.{pid}.partial")
+def _partial_name(target: Path, pid: int, part: int | None = None) -> Path:
+    """The hidden file export `pid` writes `target` into; `part` (a child's pid) for a child's share."""
+    owner = str(pid) if part is None else f"{pid}-{part}"
+    return target.with_name(f".{target.name}.{owner}.partial")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -177,8 +179,12 @@ def _pid_alive(pid: int) -> bool:
 
 
 def remove_stale_partials(target: Path) -> None:
-    """Remove temporary files an earlier, killed export left for `target`."""
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.partial")
+    """Remove temporary files an earlier, killed export left for `target`.
+
+    A child's share is named after the export that forked it, which joins or
+    removes it: it is stale when that export has ended, whatever the child's state.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)(?:-\d+)?\.partial")
     if not target.parent.is_dir():
         return
     for path in target.parent.iterdir():
@@ -224,7 +230,10 @@ class StagedFiles:
     def discard(self) -> None:
         """Remove every partial file; no target was touched."""
         for _, partial, handle in self.staged:
-            handle.close()
+            # Closing flushes what is buffered, which fails again on a full disk
+            # (the file is closed all the same): the partial file goes regardless.
+            with suppress(OSError):
+                handle.close()
             partial.unlink(missing_ok=True)
         self.staged = []
 
@@ -796,7 +805,7 @@ def record_ranges(units: UnitSet, fmt: str, jobs: int) -> list[tuple[int, int]]:
     the children write theirs, and joins their files.
     """
     order, keys = units.order, units.unit_keys
-    if jobs < 2 or not can_fork() or fmt not in ("jsonl", "csv") or len(order) < PARALLEL_RECORDS:
+    if jobs < 2 or not can_fork() or fmt not in ("jsonl", "csv") or len(order) < max(PARALLEL_RECORDS, 1):
         return [(0, len(order))]
     first = (1 - 0.1 * (jobs - 1)) / jobs
     cuts = [0]
@@ -814,12 +823,14 @@ def _records_apart(
     articles: Mapping[str, Article],
     units: UnitSet,
     assignment: Mapping[str, str],
+    owner: int,
     span: tuple[int, int],
     report: Callable[[int], None],
 ) -> tuple[Tally, Counter[str]]:
-    """In a forked child: write one range's records to this process's own partial files."""
+    """In a forked child of export `owner`: write one range's records to partial files of its own."""
     handles = {
-        target: _partial_name(target, os.getpid()).open("wb", buffering=1 << 20) for target in plan.targets
+        target: _partial_name(target, owner, os.getpid()).open("wb", buffering=1 << 20)
+        for target in plan.targets
     }
     sinks = {target: _sink(plan, handle, header=False) for target, handle in handles.items()}
     excluded: Counter[str] = Counter()
@@ -957,10 +968,13 @@ def _write_records(
     ranges = record_ranges(units, options.fmt, options.jobs)
     with gc_paused():
         # Forked before the progress bar starts its thread.
-        children = [
-            Child(functools.partial(_records_apart, plan, articles, units, assignment, span))
-            for span in ranges[1:]
-        ]
+        owner = os.getpid()
+        children = start_children(
+            [
+                functools.partial(_records_apart, plan, articles, units, assignment, owner, span)
+                for span in ranges[1:]
+            ]
+        )
         try:
             sinks = {target: _sink(plan, staged.open(target)) for target in plan.targets}
             with progress(len(units.order), "exporting") as tick:
@@ -978,7 +992,7 @@ def _write_records(
                 for child in children:
                     their_tally, their_excluded = child.result(tick)
                     for target, sink_ in sinks.items():
-                        _append_part(sink_.handle, _partial_name(target, child.pid))
+                        _append_part(sink_.handle, _partial_name(target, owner, child.pid))
                         start_writeback(sink_.handle)
                     tally.update(their_tally)
                     summary.excluded.update(their_excluded)
@@ -986,7 +1000,7 @@ def _write_records(
             for child in children:
                 child.stop()
                 for target in plan.targets:
-                    _partial_name(target, child.pid).unlink(missing_ok=True)
+                    _partial_name(target, owner, child.pid).unlink(missing_ok=True)
     for (article_id, label, method, voters), count in tally.items():
         name = label or "tie"
         summary.records += count

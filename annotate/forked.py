@@ -25,7 +25,7 @@ import signal
 import struct
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import Generic, TypeVar
 
@@ -79,7 +79,15 @@ class Child(Generic[T]):
         self._shown = 0
         read_end, write_end = os.pipe()
         parent = os.getpid()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError as error:  # out of memory to copy the page tables, or at a process limit
+            os.close(read_end)
+            os.close(write_end)
+            self._done.close()
+            raise AnnotateError(
+                f"cannot start a worker process ({error.strerror or error}); pass --jobs 1 to work in this one"
+            ) from None
         if self.pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
             os.close(read_end)
             _die_with(parent)
@@ -101,19 +109,23 @@ class Child(Generic[T]):
                 if not chunk:
                     break
                 chunks.append(chunk)
-        # End of file: the child has sent everything and is leaving.
+        # End of file: the child has sent everything, or was killed part-way.
         os.close(pipe)
         self._pipe = None
+        status = 0
         with suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+            _, status = os.waitpid(self.pid, 0)
         if report is not None:
             self.show(report)
-        if not chunks:
+        try:
+            if not chunks or os.WIFSIGNALED(status):
+                raise EOFError
+            kind, value = pickle.loads(b"".join(chunks))
+        except (EOFError, pickle.UnpicklingError, ValueError):
             raise AnnotateError(
                 "a worker process ended without its result (killed, or out of memory?); "
                 "run again, or pass --jobs 1 to do the work in one process"
-            )
-        kind, value = pickle.loads(b"".join(chunks))
+            ) from None
         if kind == "ok":
             return value  # type: ignore[no-any-return]
         if kind == "error":
@@ -137,6 +149,19 @@ class Child(Generic[T]):
             os.kill(self.pid, signal.SIGKILL)
         with suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+def start_children(works: Sequence[Callable[[Report], T]]) -> list[Child[T]]:
+    """A Child for each work, or none: if one cannot start, those started are stopped first."""
+    children: list[Child[T]] = []
+    try:
+        for work in works:
+            children.append(Child(work))
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
+    return children
 
 
 def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child

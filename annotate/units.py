@@ -82,7 +82,7 @@ from annotate.event_decode import (
     record_from_line,
     record_ordered,
 )
-from annotate.forked import Child, can_fork
+from annotate.forked import can_fork, start_children
 from annotate.store import Event, LineProblem, SpanKey, event_files
 
 if TYPE_CHECKING:
@@ -935,7 +935,7 @@ def load_articles_and_units(
     files = event_files(paths)
     parts = annotator_parts(files, jobs)
     with gc_paused():
-        children = [Child(partial(_fold_apart, load_articles, schemas, part)) for part in parts[1:]]
+        children = start_children([partial(_fold_apart, load_articles, schemas, part) for part in parts[1:]])
         try:
             articles = load_articles()
             loader = _Loader(articles, schemas)

@@ -138,9 +138,9 @@ def test_kill_minus_9_mid_export_with_jobs_ends_its_children_and_leaves_the_prev
         children: set[int] = set()
         deadline = time.monotonic() + 60
         while not children and time.monotonic() < deadline and export.poll() is None:
-            # A child writes its records to `.claims.jsonl.<its pid>.partial`.
-            names = [path.name.split(".") for path in folder.iterdir() if path.name.endswith(".partial")]
-            children = {int(parts[-2]) for parts in names} - {export.pid}
+            # A child writes its records to `.claims.jsonl.<the export's pid>-<its pid>.partial`.
+            owners = [path.name.split(".")[-2] for path in folder.iterdir() if path.name.endswith(".partial")]
+            children = {int(owner.split("-")[1]) for owner in owners if "-" in owner}
             time.sleep(0.001)
         assert children, "no child wrote records before the export ended"
         export.send_signal(signal.SIGKILL)
