@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -360,3 +361,17 @@ def test_a_full_disk_while_joining_parts_leaves_no_partial_file(project: Path, j
     err = second.stderr.decode()
     assert second.returncode == 2 and "cannot write the export" in err and "Traceback" not in err
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def test_an_export_with_no_votes_is_the_same_with_children(project: Path, forks: Forks) -> None:
+    # Every label cleared: no unit has a vote, so there is no range to share out.
+    for path in (project / "annotations").glob("*.jsonl"):
+        events = [orjson.loads(line) for line in path.read_bytes().splitlines() if line != b"{not json"]
+        cleared = [{**event, "op": "clear", "label": None, "source": None, "note": None} for event in events]
+        path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events + cleared))
+    shutil.rmtree(project / "annotations" / "gold")
+    assert export(project, project / "one", "--jobs", "1") == 0
+    assert export(project, project / "two", "--jobs", "2") == 0
+    one = {path.name: path.read_bytes() for path in (project / "one").iterdir()}
+    assert one == {path.name: path.read_bytes() for path in (project / "two").iterdir()}
+    assert one["claims.jsonl"] == b""
