@@ -609,14 +609,19 @@ class _Loader:
         state.schema = schema
         state.run = (raw_article, sha_run, article_id, body, skip)
 
-    def portable(self) -> _Folded:
-        """What this loader folded, to send to the process that merges it (`absorb`)."""
+    def trim(self) -> None:
+        """Cut the columns back to the ids in use (they grow in steps of `_GROWTH`)."""
         units = self.units
         size = len(units.unit_keys)
         for labels in units.labels:
             del labels[size:]
         for sources in units.sources:
             del sources[size:]
+
+    def portable(self) -> _Folded:
+        """What this loader folded, to send to the process that merges it (`absorb`)."""
+        self.trim()
+        units = self.units
         units.uid_of = {}  # rebuilt from unit_keys where it is merged: not worth its pickling
         paragraphs = None
         if self.articles is not None:
@@ -730,12 +735,9 @@ class _Loader:
 
     def finish(self) -> UnitSet:
         """Trim the columns, resolve body-hash conflicts, match overlaps, order the units."""
+        self.trim()
         units = self.units
         size = len(units.unit_keys)
-        for labels in units.labels:
-            del labels[size:]
-        for sources in units.sources:
-            del sources[size:]
         if self.conflicted:
             dropped = 0
             for uid, key in enumerate(units.unit_keys):

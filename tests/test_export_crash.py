@@ -18,22 +18,19 @@ from tests.export_corpus import generate
 KILLS = int(os.environ.get("ANNOTATE_CRASH_KILLS", "6"))
 
 
-def start_export(root: Path, out: Path) -> subprocess.Popen[bytes]:
+def start_export(
+    root: Path, out: Path, *more: str, program: tuple[str, ...] = ("-m", "annotate")
+) -> subprocess.Popen[bytes]:
+    arguments = [
+        "--corpus",
+        str(root / "corpus"),
+        "--annotations",
+        str(root / "annotations"),
+        "--out",
+        str(out),
+    ]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "annotate",
-            "export",
-            "--corpus",
-            str(root / "corpus"),
-            "--annotations",
-            str(root / "annotations"),
-            "--out",
-            str(out),
-            "--force",
-            "--include-ties",
-        ],
+        [sys.executable, *program, "export", *arguments, "--force", "--include-ties", *more],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -87,30 +84,7 @@ EXPORT_IN_CHILDREN = (
 
 
 def start_export_in_children(root: Path, out: Path) -> subprocess.Popen[bytes]:
-    arguments = [
-        "--corpus",
-        str(root / "corpus"),
-        "--annotations",
-        str(root / "annotations"),
-        "--out",
-        str(out),
-    ]
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            EXPORT_IN_CHILDREN,
-            "export",
-            *arguments,
-            "--force",
-            "--include-ties",
-            "--jobs",
-            "2",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    return start_export(root, out, "--jobs", "2", program=("-c", EXPORT_IN_CHILDREN))
 
 
 def running(pid: int) -> bool:
