@@ -5,10 +5,13 @@ annotators = 1,000,000 events, the bytes `fold_bench` and `agreement_bench`
 read, so the runner's `parse_floor_s` is this input's floor) and the 2,000
 generated articles they label (`write_event_files(..., corpus=...)`).
 
-- `export_s`: the real CLI entry point in this process, `annotate export
-  --corpus C --annotations A --out claims.jsonl --force --include-ties
+- `export_s`: the real CLI entry point, `annotate export --corpus C
+  --annotations A --out claims.jsonl --force --include-ties
   --include-not-a-claim` (every unit becomes a record: the most work), end to
-  end: corpus, units, decisions, records, fsynced writes, agreement, card.
+  end: corpus, units, decisions, records, fsynced writes, agreement, card; in
+  a fresh process, timed inside it once its modules are imported, as a
+  user's `annotate export` runs (`agreement_bench.in_fresh_process`: it forks
+  children). `export_in_process_s` is the same run repeated in this process.
 - `export_floor_s`: reading the event files and parsing every line with orjson
   (as `fold_bench` measures `parse_floor_s`), measured here alternating with
   the export runs; `export_stream_floor_s` the same line by line.
