@@ -117,11 +117,12 @@ class Child(Generic[T]):
             _, status = os.waitpid(self.pid, 0)
         if report is not None:
             self.show(report)
+        self._done.close()
         try:
             if not chunks or os.WIFSIGNALED(status):
                 raise EOFError
             kind, value = pickle.loads(b"".join(chunks))
-        except (EOFError, pickle.UnpicklingError, ValueError):
+        except Exception:  # cut short: whatever arrived is not a result
             raise AnnotateError(
                 "a worker process ended without its result (killed, or out of memory?); "
                 "run again, or pass --jobs 1 to do the work in one process"
@@ -145,6 +146,7 @@ class Child(Generic[T]):
             return
         os.close(self._pipe)
         self._pipe = None
+        self._done.close()
         with suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         with suppress(ChildProcessError):
