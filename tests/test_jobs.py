@@ -171,16 +171,25 @@ def test_export_in_children_is_byte_identical(project: Path, forks: Forks, extra
     assert data.count(b"\n") > 100
 
 
-def test_agreement_in_children_is_identical(
+def test_agreement_and_status_in_children_are_identical(
     project: Path, forks: Forks, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    reports = []
-    for jobs in ("1", "2"):
-        arguments = [str(project / "annotations"), "--corpus", str(project / "corpus"), "--skip-bad"]
-        assert main(["agreement", *arguments, "--json", "--jobs", jobs]) == 0
-        reports.append(orjson.loads(capsys.readouterr().out))
-    assert forks
-    assert reports[0] == reports[1] and reports[0]["units"] > 100 and len(reports[0]["annotators"]) == 6
+    arguments = [str(project / "annotations"), "--corpus", str(project / "corpus"), "--skip-bad", "--json"]
+    for command in ("agreement", "status"):
+        outputs = []
+        for jobs in ("1", "2"):
+            assert main([command, *arguments, "--jobs", jobs]) == 0
+            captured = capsys.readouterr()
+            outputs.append((orjson.loads(captured.out), captured.err))
+        assert forks
+        forks.clear()
+        assert outputs[0] == outputs[1]
+        report = outputs[0][0]
+        assert "skipped" in outputs[0][1]  # the bad line, listed the same way
+        if command == "agreement":
+            assert report["units"] > 100 and len(report["annotators"]) == 6
+        else:
+            assert len(report["annotators"]["rows"]) == 6
 
 
 def failing_child(error: BaseException | None) -> object:
