@@ -276,19 +276,19 @@ def schema_lookup(schema: LabelSchema) -> SchemaLookup:
 
 def load_units_for_cli(
     paths: Sequence[Path],
-    load_articles: Callable[[], dict[str, Article] | None],
+    articles: dict[str, Article] | None,
     skip_bad: bool,
     schema: LabelSchema,
     quiet: bool = False,
     jobs: int = 1,
-) -> tuple[dict[str, Article] | None, UnitSet]:
-    """`load_articles()` (the --corpus articles) and the units, with a progress bar on a terminal; print every bad line to stderr.
+) -> UnitSet:
+    """Load units with a progress bar on a terminal; print every bad line to stderr.
 
     A label `schema` does not allow, on events that name it, is a bad line.
-    `jobs` processes share the reading (`units.load_articles_and_units`).
+    `jobs` processes share the reading (`units.load_units`).
     """
     from annotate.store import event_files
-    from annotate.units import BadLines, load_articles_and_units
+    from annotate.units import BadLines, load_units
 
     files = event_files(paths)
     total = sum(path.stat().st_size for path in files)
@@ -299,16 +299,16 @@ def load_units_for_cli(
 
         def advance_bar(count: int) -> None:
             # The bar (and its drawing thread) starts with the first bytes read:
-            # after any child process is forked, and after the articles are loaded.
+            # after any child process is forked.
             nonlocal advance
             if advance is None:
                 advance = bar.enter_context(progress(total, "Reading annotations (bytes)", threshold))
             advance(count)
 
         try:
-            articles, units = load_articles_and_units(
-                load_articles,
+            units = load_units(
                 paths,
+                articles,
                 skip_bad=skip_bad,
                 progress=advance_bar,
                 schemas=schema_lookup(schema),
@@ -321,7 +321,7 @@ def load_units_for_cli(
             raise
     for problem in units.problems:
         print(f"annotate: {problem}" + ("" if problem.torn else " (skipped)"), file=sys.stderr)
-    return articles, units  # type: ignore[return-value]  # what load_articles returned
+    return units
 
 
 def _cmd_agreement(args: argparse.Namespace) -> int:
@@ -331,9 +331,7 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 
     schema = _schema(args.schema)
     jobs = _jobs(args)
-    _, units = load_units_for_cli(
-        args.paths, lambda: load_corpus(args.corpus), args.skip_bad, schema, jobs=jobs
-    )
+    units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad, schema, jobs=jobs)
     where = ", ".join(map(str, args.paths))
     if not units.annotators:
         raise AnnotateError(
@@ -363,9 +361,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from annotate.status import StatusData, status_report
 
     schema = _schema(args.schema)
-    articles, units = load_units_for_cli(
-        args.paths, lambda: load_corpus(args.corpus), args.skip_bad, schema, jobs=_jobs(args)
-    )
+    articles = load_corpus(args.corpus)
+    units = load_units_for_cli(args.paths, articles, args.skip_bad, schema, jobs=_jobs(args))
     assignments = next(
         (
             found
@@ -405,11 +402,8 @@ def make_review_app(
 
     name = resolve_annotator(adjudicator)
     schema = _schema(schema_path)
-    # An empty corpus is no corpus: events are then not checked against articles.
-    found, units = load_units_for_cli(
-        paths, lambda: load_corpus(corpus) or None, skip_bad, schema, quiet=True
-    )
-    articles = found or {}
+    articles = load_corpus(corpus) or {}
+    units = load_units_for_cli(paths, articles or None, skip_bad, schema, quiet=True)
     if units.schema_ref is not None and units.schema_ref != schema.ref:
         raise AnnotateError(
             f"the annotation files use schema {units.schema_ref!r} but the schema given is {schema.ref!r}; "
@@ -520,14 +514,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     # Everything that can be refused cheaply is refused before a million events are read.
     plan = plan_export(options)
-    found, units = load_units_for_cli(
-        [args.annotations],
-        lambda: load_corpus([args.corpus]) or {},
-        args.skip_bad,
-        plan.schema,
-        jobs=options.jobs,
-    )
-    articles = found or {}
+    articles = load_corpus([args.corpus]) or {}
+    units = load_units_for_cli([args.annotations], articles, args.skip_bad, plan.schema, jobs=options.jobs)
     summary = export_dataset(
         plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
     )

@@ -912,36 +912,20 @@ def load_units(
     Refuses (AnnotateError) files that mix schemas, naming them, and files with
     malformed lines unless `skip_bad` (every bad line is in `UnitSet.problems`;
     torn last lines are always only reported). `gold` defaults to the `gold/`
-    folders beside PATH... With `jobs` above 1, see `load_articles_and_units`.
-    """
-    return load_articles_and_units(lambda: articles, paths, gold, skip_bad, progress, schemas, jobs)[1]
+    folders beside PATH...
 
-
-def load_articles_and_units(
-    load_articles: Callable[[], Mapping[str, Article] | None],
-    paths: Sequence[Path],
-    gold: Sequence[Path] | None = None,
-    skip_bad: bool = False,
-    progress: Progress | None = None,
-    schemas: SchemaLookup | None = None,
-    jobs: int = 1,
-) -> tuple[Mapping[str, Article] | None, UnitSet]:
-    """`load_articles()` and `load_units` over them, sharing the reading with up to `jobs - 1` forked children.
-
-    The articles are loaded first, here; then each child folds a run of the
-    later annotators' files (`annotator_parts`) while this process folds the
-    first run, and their results are merged in file order, as if read here one
-    after another (`annotate.forked`). (Children that loaded the articles
-    themselves, started before this process did, finished no sooner, since
-    this process has the heavier share, and cost 0.4 s more CPU on a machine
-    where the two processes compete: 4.7 s against 5.2 s for the benchmark
-    export, median of 5 alternating runs.)
+    With `jobs` above 1, forked children each fold a run of the later
+    annotators' files (`annotator_parts`) while this process folds the first
+    run, and their results are merged in file order, as if read here one after
+    another (`annotate.forked`). They share the articles already loaded: ones
+    that loaded the articles themselves, started before this process did,
+    finished no sooner, since this process has the heavier share, and cost
+    0.4 s more CPU on a machine where the two processes compete (4.7 s against
+    5.2 s for the benchmark export, median of 5 alternating runs).
     """
     files = event_files(paths)
     parts = annotator_parts(files, jobs)
     with gc_paused():
-        # Loaded once, here: forked children share the articles' pages until they write to them.
-        articles = load_articles()
         children = start_children([partial(_fold_apart, articles, schemas, part) for part in parts[1:]])
         try:
             loader = _Loader(articles, schemas)
@@ -977,4 +961,4 @@ def load_articles_and_units(
             f"{len(errors)} malformed lines (first {first}); fix them, or pass --skip-bad to compute over the rest",
             errors,
         )
-    return articles, loader.finish()
+    return loader.finish()

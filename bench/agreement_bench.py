@@ -169,6 +169,25 @@ def interleaved(repeats: int, jobs: dict[str, Callable[[], tuple[float, float] |
     return best
 
 
+# The start of a probe: `work` is the function "module:name" of argv[2], `args` the paths after it.
+_LOAD_WORK = (
+    "import importlib, json, os, resource, sys, time; sys.path.insert(0, sys.argv[1]);"
+    "from pathlib import Path; module, name = sys.argv[2].split(':');"
+    "work = getattr(importlib.import_module(module), name); args = [*map(Path, sys.argv[3:])];"
+)
+
+
+def _probe(code: str, function: str, args: tuple[Path, ...]) -> str:
+    """The last line `code` prints, run after `_LOAD_WORK` in a fresh Python process."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_WORK + code, str(ROOT), function, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.splitlines()[-1]
+
+
 def in_fresh_process(function: str, *args: Path) -> tuple[float, float]:
     """Wall and CPU seconds of `function` ("module:name") on `args` in a fresh process, timed inside it.
 
@@ -180,21 +199,12 @@ def in_fresh_process(function: str, *args: Path) -> tuple[float, float]:
     4.4-4.8 s in a fresh process).
     """
     code = (
-        "import importlib, json, os, sys, time; sys.path.insert(0, sys.argv[1]);"
-        "from pathlib import Path; module, name = sys.argv[2].split(':');"
-        "work = getattr(importlib.import_module(module), name);"
         "import annotate.cli, annotate.export, annotate.agreement, annotate.card, annotate.units;"
         "cpu = lambda t: t.user + t.system + t.children_user + t.children_system;"
-        "before, wall = os.times(), time.perf_counter(); work(*map(Path, sys.argv[3:]));"
+        "before, wall = os.times(), time.perf_counter(); work(*args);"
         "wall = time.perf_counter() - wall; print(json.dumps([wall, cpu(os.times()) - cpu(before)]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT), function, *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    wall, cpu = orjson.loads(result.stdout.splitlines()[-1])
+    wall, cpu = orjson.loads(_probe(code, function, args))
     return float(wall), float(cpu)
 
 
@@ -208,21 +218,12 @@ def peak_mb(function: str, *args: Path) -> tuple[float, float]:
     would include the pages of the large parent that forked it), else ru_maxrss.
     """
     code = (
-        "import importlib, resource, sys; sys.path.insert(0, sys.argv[1]);"
-        "from pathlib import Path; module, name = sys.argv[2].split(':');"
-        "getattr(importlib.import_module(module), name)(*map(Path, sys.argv[3:]));"
-        "status = Path('/proc/self/status');"
+        "work(*args); status = Path('/proc/self/status');"
         "hwm = [l.split()[1] for l in status.read_text().splitlines() if l.startswith('VmHWM')] if status.exists() else [];"
         "print(hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT), function, *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    own, children = result.stdout.split()[-2:]
+    own, children = _probe(code, function, args).split()
     return int(own) / 1024, int(children) / 1024  # kB on Linux
 
 

@@ -19,9 +19,7 @@ generated articles they label (`write_event_files(..., corpus=...)`).
   machine is shared); peak memory is the resident high-water mark (VmHWM) of a
   fresh process doing only that.
 - `export_<phase>_s`: one more run split into its phases (corpus, units,
-  records with their writes, agreement with the card), to say where time goes:
-  `export_corpus_s` loads the articles alone, `export_corpus_units_s` the
-  articles and the units as the export does (`load_articles_and_units`).
+  records with their writes, agreement with the card), to say where time goes.
 
     python -m bench.export_bench [--quick] [--json]
 
@@ -66,7 +64,7 @@ def phases(root: Path) -> dict[str, float]:
     from annotate.cli import load_corpus
     from annotate.export import ExportOptions, export_dataset, plan_export
     from annotate.forked import default_jobs
-    from annotate.units import load_articles_and_units
+    from annotate.units import load_units
 
     jobs = default_jobs()  # as the CLI's export_s run has them
 
@@ -82,21 +80,17 @@ def phases(root: Path) -> dict[str, float]:
     )
     clock = time.perf_counter()
     plan = plan_export(options)
-    load_corpus([options.corpus])
+    articles = load_corpus([options.corpus]) or {}
     corpus_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    # As the CLI reads them: the children load the articles too, and read later annotators' files.
-    found, units = load_articles_and_units(
-        lambda: load_corpus([options.corpus]) or {}, [options.annotations], jobs=jobs
-    )
-    articles = found or {}
+    units = load_units([options.annotations], articles, jobs=jobs)
     units_s = time.perf_counter() - clock
     clock = time.perf_counter()
     summary = export_dataset(plan, articles, units)
     rest = time.perf_counter() - clock
     return {
         "corpus_s": round(corpus_s, 3),
-        "corpus_units_s": round(units_s, 3),
+        "units_s": round(units_s, 3),
         "records_s": round(summary.timings["records"], 3),
         "agreement_card_s": round(rest - summary.timings["records"], 3),
         "records": float(summary.records),

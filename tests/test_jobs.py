@@ -25,7 +25,7 @@ import annotate.forked
 import annotate.units
 from annotate.cli import load_corpus, main
 from annotate.errors import AnnotateError
-from annotate.units import UnitSet, load_articles_and_units, load_units
+from annotate.units import UnitSet, load_units
 from tests.conftest import ROOT
 from tests.export_corpus import generate, vary_annotations
 
@@ -122,27 +122,6 @@ def test_a_bad_file_read_in_a_child_gives_the_same_one_line_error(project: Path,
     assert forks
     assert messages[0] == messages[1]
     assert "an event of annotator 'someone' in annotator5.jsonl" in messages[0]
-
-
-def test_articles_loaded_with_the_units_in_children(project: Path, forks: Forks) -> None:
-    articles = load_corpus([project / "corpus"])
-    alone = load_units([project / "annotations"], articles, skip_bad=True)
-    found, shared = load_articles_and_units(
-        lambda: load_corpus([project / "corpus"]), [project / "annotations"], skip_bad=True, jobs=2
-    )
-    assert forks
-    assert found == articles and state(shared) == state(alone)
-    # A bad article is reported once, as one process reports it, and the children are ended.
-    last = sorted((project / "corpus").rglob("*.md"))[-1]
-    last.write_bytes(b"caf\xe9\n")
-    with pytest.raises(AnnotateError, match="not UTF-8") as raised:
-        load_articles_and_units(lambda: load_corpus([project / "corpus"]), [project / "annotations"], jobs=2)
-    with pytest.raises(AnnotateError) as alone_raised:
-        load_corpus([project / "corpus"])
-    assert str(raised.value) == str(alone_raised.value)
-    for child in forks:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(child.pid, os.WNOHANG)  # reaped: no child is left behind
 
 
 def export(project: Path, out: Path, *extra: str) -> int:
