@@ -10,7 +10,7 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from annotate.errors import AnnotateError
 from annotate.progress import progress
 
 if TYPE_CHECKING:
-    from annotate.corpus import Article
+    from annotate.corpus import Article, Corpus
     from annotate.schema import LabelSchema
     from annotate.tui.app import AnnotateApp
     from annotate.tui.review_app import ReviewApp
@@ -225,13 +225,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def find_corpus(paths: Sequence[Path] | None) -> Corpus | None:
+    """The article files of --corpus, found and checked but not read yet (None when no corpus is given)."""
+    from annotate.corpus import Corpus, discover
+
+    return Corpus(discover(paths)) if paths else None
+
+
 def load_corpus(paths: Sequence[Path] | None) -> dict[str, Article] | None:
     """The articles of --corpus, by article id (None when no corpus is given)."""
-    from annotate.corpus import discover
-
-    if not paths:
-        return None
-    return {item.article_id: item.load() for item in discover(paths)}
+    corpus = find_corpus(paths)
+    return None if corpus is None else corpus.articles
 
 
 def _schema(schema_path: Path | None) -> LabelSchema:
@@ -276,7 +280,7 @@ def schema_lookup(schema: LabelSchema) -> SchemaLookup:
 
 def load_units_for_cli(
     paths: Sequence[Path],
-    articles: dict[str, Article] | None,
+    articles: Mapping[str, Article] | Corpus | None,
     skip_bad: bool,
     schema: LabelSchema,
     quiet: bool = False,
@@ -285,7 +289,9 @@ def load_units_for_cli(
     """Load units with a progress bar on a terminal; print every bad line to stderr.
 
     A label `schema` does not allow, on events that name it, is a bad line.
-    `jobs` processes share the reading (`units.load_units`).
+    `jobs` processes share the reading (`units.load_units`); with `jobs` above
+    1, a `Corpus` is best given unread (`find_corpus`): its articles are read
+    while the children read annotations.
     """
     from annotate.store import event_files
     from annotate.units import BadLines, load_units
@@ -331,7 +337,7 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
 
     schema = _schema(args.schema)
     jobs = _jobs(args)
-    units = load_units_for_cli(args.paths, load_corpus(args.corpus), args.skip_bad, schema, jobs=jobs)
+    units = load_units_for_cli(args.paths, find_corpus(args.corpus), args.skip_bad, schema, jobs=jobs)
     where = ", ".join(map(str, args.paths))
     if not units.annotators:
         raise AnnotateError(
@@ -361,8 +367,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from annotate.status import StatusData, status_report
 
     schema = _schema(args.schema)
-    articles = load_corpus(args.corpus)
-    units = load_units_for_cli(args.paths, articles, args.skip_bad, schema, jobs=_jobs(args))
+    corpus = find_corpus(args.corpus)
+    units = load_units_for_cli(args.paths, corpus, args.skip_bad, schema, jobs=_jobs(args))
+    articles = None if corpus is None else corpus.articles
     assignments = next(
         (
             found
@@ -493,6 +500,7 @@ def _cmd_import_labels(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from annotate.corpus import Corpus, discover
     from annotate.export import ExportOptions, export_dataset, plan_export
 
     options = ExportOptions(
@@ -514,8 +522,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     # Everything that can be refused cheaply is refused before a million events are read.
     plan = plan_export(options)
-    articles = load_corpus([args.corpus]) or {}
-    units = load_units_for_cli([args.annotations], articles, args.skip_bad, plan.schema, jobs=options.jobs)
+    corpus = Corpus(discover([args.corpus]))
+    units = load_units_for_cli([args.annotations], corpus, args.skip_bad, plan.schema, jobs=options.jobs)
+    articles = corpus.articles
     summary = export_dataset(
         plan, articles, units, report=lambda line: print(f"annotate: {line}", file=sys.stderr)
     )

@@ -9,6 +9,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -346,6 +347,32 @@ class ArticleFile:
     def load(self) -> Article:
         """Read and parse the article."""
         return load_article(self.path, self.root, self.article_id)
+
+
+class Corpus:
+    """The article files of a corpus, read when first asked for (`articles`).
+
+    Found (and their ids checked) at once, read later: `load_units` forks the
+    children that read annotation files before it reads the articles, so the
+    second core is busy while this one parses them.
+    """
+
+    def __init__(self, files: list[ArticleFile]) -> None:
+        self.files = files
+
+    @cached_property
+    def articles(self) -> dict[str, Article]:
+        """Every article, by id (read and parsed on first use)."""
+        return {item.article_id: item.load() for item in self.files}
+
+    @cached_property
+    def size(self) -> int:
+        """The bytes of every article file (0 for one that cannot be read: reading it says why)."""
+        total = 0
+        for item in self.files:
+            with suppress(OSError):
+                total += item.path.stat().st_size
+        return total
 
 
 def article_paths(folder: Path) -> Iterator[Path]:

@@ -23,7 +23,7 @@ import pytest
 import annotate.export
 import annotate.forked
 import annotate.units
-from annotate.cli import load_corpus, main
+from annotate.cli import find_corpus, load_corpus, main
 from annotate.errors import AnnotateError
 from annotate.units import UnitSet, load_units
 from tests.conftest import ROOT
@@ -107,6 +107,64 @@ def test_annotations_read_in_children_equal_one_process(
         forks.clear()
     assert alone.overlap_units and alone.gold and alone.segments and alone.problems
     assert alone.stale_events if with_articles else alone.unresolved_labels
+
+
+def corrupt(path: Path, change: str) -> None:
+    """Give the events of `path` (an annotator file read in a child) one kind of event the fold skips."""
+    events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    first, second = events[0], events[1]
+    if change == "unknown article":
+        events.append({**second, "article_id": "gone/article"})
+    elif change == "earlier body":  # every event about one article, made on another version of it
+        events = [
+            {**event, "article_sha256": "0" * 64} if event["article_id"] == second["article_id"] else event
+            for event in events
+        ]
+    elif change == "wrong text":
+        events[0] = {**first, "text": "not what the article says"}
+    elif change == "wrong text later":
+        events.append({**first, "text": "not what the article says", "label": "disputed"})
+    elif change == "two bodies":
+        events.append({**second, "article_sha256": "0" * 64, "label": "disputed"})
+        events.append({**second, "label": "unattributed"})
+    path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
+
+
+@pytest.mark.parametrize(
+    "change", ["none", "unknown article", "earlier body", "wrong text", "wrong text later", "two bodies"]
+)
+def test_children_started_before_the_articles_are_read_equal_one_process(
+    tmp_path: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    # With a Corpus not read yet, children fold without the articles while this
+    # process reads them; their result is kept only if every event in it was
+    # made on the corpus's bodies, else their files are folded again here.
+    generate(tmp_path, articles=8, claims_per_article=24, annotators=6, seed=5)
+    articles = load_corpus([tmp_path / "corpus"]) or {}
+    vary_annotations(tmp_path, articles)
+    corrupt(tmp_path / "annotations" / "annotator5.jsonl", change)
+    verdicts: list[bool] = []
+    holds = annotate.units._Loader.holds
+
+    def spied(self: annotate.units._Loader, folded: object) -> bool:
+        verdicts.append(holds(self, folded))  # type: ignore[arg-type]
+        return verdicts[-1]
+
+    monkeypatch.setattr(annotate.units._Loader, "holds", spied)
+    alone = load_units([tmp_path / "annotations"], articles, jobs=1)
+    for jobs in (2, 3, 6):
+        corpus = find_corpus([tmp_path / "corpus"])
+        shared = load_units([tmp_path / "annotations"], corpus, jobs=jobs)
+        assert forks, "no child was forked"
+        assert state(shared) == state(alone)
+        assert corpus is not None and corpus.articles == articles
+        # The last file's child is the one whose result is refused.
+        assert verdicts[:-1] == [True] * (len(verdicts) - 1)
+        assert verdicts[-1] is (change == "none")
+        forks.clear()
+        verdicts.clear()
+    skipped = alone.stale_events + alone.unknown_article_events
+    assert skipped == 0 if change == "none" else skipped == 24 if change == "earlier body" else skipped == 1
 
 
 def test_a_bad_file_read_in_a_child_gives_the_same_one_line_error(project: Path, forks: Forks) -> None:
@@ -228,9 +286,11 @@ def test_files_of_one_annotator_stay_in_one_process(tmp_path: Path, monkeypatch:
         files.append(path)
     # ann1 has a file at each end: no cut can keep its files in one process.
     assert annotate.units.annotator_parts(files, 2) == [files]
-    # The first part is the larger: its process also merges the others.
+    # Cut at the file boundary nearest each share (ties to the first part: it also merges).
     assert annotate.units.annotator_parts(files[1:], 2) == [files[1:3], files[3:]]
     assert annotate.units.annotator_parts(files[1:], 3) == [files[1:2], files[2:3], files[3:]]
+    # A first process that reads the articles first gets less to fold.
+    assert annotate.units.annotator_parts(files[1:], 2, lead=100) == [files[1:2], files[2:]]
 
 
 def process_state(pid: int) -> str:
