@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import bisect
 import csv
+import errno
 import functools
 import io
 import os
 import random
 import re
-import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,7 +38,7 @@ import orjson
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
-from annotate.forked import can_fork, start_children
+from annotate.forked import Tickets, can_fork, start_children
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey, fsync_folder
 from annotate.units import (
@@ -453,7 +453,17 @@ def without_overlaps(
         yield from (candidates[i] for i in sorted(chosen))
 
 
-def decided_units(units: UnitSet, order: Sequence[int] | None = None) -> Iterator[DecidedUnit]:
+@dataclass
+class Decided:
+    """Decisions made per combination of labels and of sources, kept from one run of `decided_units` to the next."""
+
+    profiles: dict[tuple[int | None, ...], _Profile] = field(default_factory=dict)
+    sources: dict[tuple[str, tuple[str | None, ...]], str | None] = field(default_factory=dict)
+
+
+def decided_units(
+    units: UnitSet, order: Sequence[int] | None = None, decided: Decided | None = None
+) -> Iterator[DecidedUnit]:
     """Every unit with votes (or those of `order`, a run of `units.order`), in key order, with its decision.
 
     The decision is `units.final_decision`'s.
@@ -479,8 +489,9 @@ def decided_units(units: UnitSet, order: Sequence[int] | None = None) -> Iterato
     source_columns = [list(map(column.__getitem__, order)) for column in units.sources]
     # Votes moved to a unit by overlap matching keep the annotator's own span.
     moved = [(index, spans) for index, spans in enumerate(units.spans) if spans]
-    profiles: dict[tuple[int | None, ...], _Profile] = {}
-    sources_decided: dict[tuple[str, tuple[str | None, ...]], str | None] = {}
+    # Kept across runs: a run of a few thousand units would otherwise decide most combinations again.
+    decided = decided or Decided()
+    profiles, sources_decided = decided.profiles, decided.sources
     # tuple.__new__ builds the NamedTuple without its Python-level __new__
     # (a tenth of the cost, for 200,000 units).
     make = tuple.__new__
@@ -792,30 +803,72 @@ def export_dataset(
 Tally = Counter[tuple[str, str | None, str, tuple[str, ...]]]
 """Records per (article, label, decision, annotators): the summary's counters are derived from it."""
 
-# Records are written in forked children (jsonl and csv, whose files are plain
+# Records are shared with forked children (jsonl and csv, whose files are plain
 # runs of records that can be joined) from this many records up.
 PARALLEL_RECORDS = 20000
+# Pieces per process: each takes the next when it is free, so all finish within
+# about one piece of each other however the machine shares its cores.
+PIECES_PER_PROCESS = 24
 
 
-def record_ranges(units: UnitSet, fmt: str, jobs: int) -> list[tuple[int, int]]:
-    """`units.order` cut into up to `jobs` consecutive ranges at article boundaries, this process's first.
-
-    The first range is the smaller: this process also makes the agreement
-    report (a tenth of the records' work per other process, measured) while
-    the children write theirs, and joins their files.
-    """
+def record_pieces(units: UnitSet, fmt: str, jobs: int) -> list[tuple[int, int]]:
+    """`units.order` cut at article boundaries into pieces for `jobs` processes to take in turn (or one piece)."""
     order, keys = units.order, units.unit_keys
     if jobs < 2 or not can_fork() or fmt not in ("jsonl", "csv") or len(order) < max(PARALLEL_RECORDS, 1):
         return [(0, len(order))]
-    first = (1 - 0.1 * (jobs - 1)) / jobs
+    count = min(Tickets.LIMIT, jobs * PIECES_PER_PROCESS)
     cuts = [0]
-    for part in range(1, jobs):
-        at = max(cuts[-1], round(len(order) * (first + (1 - first) * (part - 1) / (jobs - 1))))
+    for piece in range(1, count):
+        at = max(cuts[-1], round(len(order) * piece / count))
         while 0 < at < len(order) and keys[order[at]][0] == keys[order[at - 1]][0]:
-            at += 1  # an article's records stay in one file part
+            at += 1  # an article's records stay in one piece
         cuts.append(at)
     cuts.append(len(order))
     return [(low, high) for low, high in pairwise(cuts) if high > low]
+
+
+class _Share(NamedTuple):
+    """What one process of a shared records pass wrote (`_take_pieces`)."""
+
+    tally: Tally
+    excluded: Counter[str]
+    taken: list[tuple[int, list[int]]]
+    """Each piece it took, in the order taken, with where it ends in each of its part files (plan.targets order)."""
+
+
+def _take_pieces(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    assignment: Mapping[str, str],
+    pieces: Sequence[tuple[int, int]],
+    tickets: Tickets,
+    owner: int,
+    report: Callable[[int], None],
+) -> _Share:
+    """Write the records of each piece taken from `tickets`, one after another, into this process's part files."""
+    handles = {
+        target: _partial_name(target, owner, os.getpid()).open("wb", buffering=1 << 20)
+        for target in plan.targets
+    }
+    try:
+        sinks = {target: _sink(plan, handle, header=False) for target, handle in handles.items()}
+        tally: Tally = Counter()
+        excluded: Counter[str] = Counter()
+        decided = Decided()
+        taken = []
+        while (piece := tickets.take()) is not None:
+            span = pieces[piece]
+            tally.update(_records(plan, articles, units, assignment, span, sinks, excluded, report, decided))
+            ends = []
+            for target, sink in sinks.items():
+                sink.close()  # writes what the sink holds back; the file stays open
+                ends.append(handles[target].tell())
+            taken.append((piece, ends))
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return _Share(tally, excluded, taken)
 
 
 def _records_apart(
@@ -823,22 +876,57 @@ def _records_apart(
     articles: Mapping[str, Article],
     units: UnitSet,
     assignment: Mapping[str, str],
+    pieces: Sequence[tuple[int, int]],
+    tickets: Tickets,
     owner: int,
-    span: tuple[int, int],
     report: Callable[[int], None],
-) -> tuple[Tally, Counter[str]]:
-    """In a forked child of export `owner`: write one range's records to partial files of its own."""
-    handles = {
-        target: _partial_name(target, owner, os.getpid()).open("wb", buffering=1 << 20)
-        for target in plan.targets
-    }
-    sinks = {target: _sink(plan, handle, header=False) for target, handle in handles.items()}
-    excluded: Counter[str] = Counter()
-    tally = _records(plan, articles, units, assignment, span, sinks, excluded, report)
-    for target, sink in sinks.items():
-        sink.close()
-        handles[target].close()
-    return tally, excluded
+) -> _Share:
+    """In a forked child of export `owner`: take pieces in turn with it (`_take_pieces`)."""
+    return _take_pieces(plan, articles, units, assignment, pieces, tickets, owner, report)
+
+
+def _join_pieces(handle: IO[bytes], target: int, shares: Sequence[tuple[Path, _Share]]) -> None:
+    """Append every piece to `handle` in piece order, from the part files `shares` wrote (column `target`)."""
+    where: dict[int, tuple[Path, int, int]] = {}
+    for path, share in shares:
+        start = 0
+        for piece, ends in share.taken:
+            where[piece] = (path, start, ends[target])
+            start = ends[target]
+    handle.flush()
+    at = handle.tell()
+    sources: dict[Path, IO[bytes]] = {}
+    try:
+        for piece in sorted(where):
+            path, start, end = where[piece]
+            if path not in sources:
+                sources[path] = path.open("rb")
+            _copy_range(sources[path].fileno(), handle.fileno(), start, end, at)
+            at += end - start
+    finally:
+        for source in sources.values():
+            source.close()
+    handle.seek(at)
+
+
+def _copy_range(source: int, target: int, start: int, end: int, at: int) -> None:
+    """Copy bytes `start:end` of file `source` to offset `at` of file `target` (in the kernel where it can)."""
+    try:
+        while start < end:
+            step = os.copy_file_range(source, target, end - start, start, at)
+            if not step:
+                break
+            start += step
+            at += step
+    except (AttributeError, OSError):
+        pass  # not on this kernel or between these file systems (a full disk fails again below)
+    while start < end:
+        data = os.pread(source, min(end - start, 1 << 20), start)
+        if not data:
+            raise OSError(errno.EIO, "a part of the export is shorter than written")
+        written = os.pwrite(target, data, at)
+        start += written
+        at += written
 
 
 def start_writeback(handle: IO[bytes]) -> None:
@@ -851,29 +939,6 @@ def start_writeback(handle: IO[bytes]) -> None:
     handle.flush()
     with suppress(AttributeError, OSError):
         os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-
-
-def _append_part(handle: IO[bytes], part: Path) -> None:
-    """Append the file `part` to `handle` (in the kernel where it can), and remove it."""
-    handle.flush()
-    with part.open("rb") as source:
-        size = os.fstat(source.fileno()).st_size
-        at = handle.tell()
-        copied = 0
-        try:
-            while copied < size:
-                step = os.copy_file_range(
-                    source.fileno(), handle.fileno(), size - copied, offset_dst=at + copied
-                )
-                if not step:
-                    break
-                copied += step
-        except (AttributeError, OSError):
-            copied = 0  # not on this kernel or between these file systems: copy through memory
-        handle.seek(at + copied)
-        source.seek(copied)
-        shutil.copyfileobj(source, handle, 1 << 20)
-    part.unlink()
 
 
 def _tie_reason(fmt: str) -> str:
@@ -892,6 +957,7 @@ def _records(
     sinks: Mapping[Path, RecordSink],
     excluded: Counter[str],
     tick: Callable[[int], None],
+    decided: Decided | None = None,
 ) -> Tally:
     """Write the decided units of `units.order[span]` that pass the filters; count the rest in `excluded`."""
     options = plan.options
@@ -907,7 +973,7 @@ def _records(
     shared = sink = None
 
     def passing() -> Iterator[DecidedUnit]:
-        for done, unit in enumerate(decided_units(units, units.order[span[0] : span[1]]), 1):
+        for done, unit in enumerate(decided_units(units, units.order[span[0] : span[1]], decided), 1):
             if not done % _BATCH:
                 tick(_BATCH)
             if len(unit.votes) < minimum:
@@ -938,6 +1004,67 @@ def _records(
     return tally
 
 
+def _records_shared(
+    plan: ExportPlan,
+    articles: Mapping[str, Article],
+    units: UnitSet,
+    assignment: Mapping[str, str],
+    staged: StagedFiles,
+    pieces: Sequence[tuple[int, int]],
+    summary: ExportSummary,
+    meanwhile: Callable[[], T],
+) -> tuple[T, Tally]:
+    """The records pass shared with forked children: `meanwhile()` and the tally of every piece.
+
+    Each process takes the next piece when it is free (this one after
+    `meanwhile`, the card's agreement report), writes it into part files of
+    its own, and this one joins the pieces in order into the staged files.
+    """
+    from annotate.progress import progress
+
+    owner = os.getpid()
+    tickets = Tickets(len(pieces))
+    # Forked before the progress bar starts its thread.
+    children = start_children(
+        [
+            functools.partial(_records_apart, plan, articles, units, assignment, pieces, tickets, owner)
+            for _ in range(plan.options.jobs - 1)
+        ]
+    )
+    try:
+        with progress(len(units.order), "exporting") as tick:
+
+            def shown(count: int) -> None:
+                tick(count)
+                for child in children:
+                    child.show(tick)
+
+            value = meanwhile()
+            shares = [_take_pieces(plan, articles, units, assignment, pieces, tickets, owner, shown)]
+            shares.extend(child.result(tick) for child in children)
+        tally: Tally = Counter()
+        for share in shares:
+            tally.update(share.tally)
+            summary.excluded.update(share.excluded)
+        pids = [owner, *(child.pid for child in children)]
+        for column, target in enumerate(plan.targets):
+            handle = staged.open(target)
+            _sink(plan, handle).close()  # the csv header, if any
+            parts = [
+                (_partial_name(target, owner, pid), share) for pid, share in zip(pids, shares, strict=True)
+            ]
+            _join_pieces(handle, column, parts)
+            start_writeback(handle)
+    finally:
+        tickets.close()
+        for child in children:
+            child.stop()
+        for pid in [owner, *(child.pid for child in children)]:
+            for target in plan.targets:
+                _partial_name(target, owner, pid).unlink(missing_ok=True)
+    return value, tally
+
+
 def _write_records(
     plan: ExportPlan,
     articles: Mapping[str, Article],
@@ -949,8 +1076,8 @@ def _write_records(
 ) -> T:
     """The records pass: every decided unit through the filters into its file; the summary's counts.
 
-    Returns `meanwhile()`, which runs once this process's records are written,
-    while children (`record_ranges`) still write theirs.
+    Returns `meanwhile()`, which runs after this process's records are
+    written, or, shared with children (`record_pieces`), while they start.
     """
     from annotate.progress import progress
 
@@ -965,42 +1092,20 @@ def _write_records(
     )
     interchange = options.fmt in TASK_FORMATS
     tie_reason = _tie_reason(options.fmt)
-    ranges = record_ranges(units, options.fmt, options.jobs)
+    pieces = record_pieces(units, options.fmt, options.jobs)
     with gc_paused():
-        # Forked before the progress bar starts its thread.
-        owner = os.getpid()
-        children = start_children(
-            [
-                functools.partial(_records_apart, plan, articles, units, assignment, owner, span)
-                for span in ranges[1:]
-            ]
-        )
-        try:
+        if len(pieces) > 1:
+            value, tally = _records_shared(
+                plan, articles, units, assignment, staged, pieces, summary, meanwhile
+            )
+        else:
             sinks = {target: _sink(plan, staged.open(target)) for target in plan.targets}
             with progress(len(units.order), "exporting") as tick:
-
-                def shown(count: int) -> None:
-                    tick(count)
-                    for child in children:
-                        child.show(tick)
-
-                tally = _records(plan, articles, units, assignment, ranges[0], sinks, summary.excluded, shown)
-                for sink_ in sinks.values():
-                    sink_.close()
-                    start_writeback(sink_.handle)
-                value = meanwhile()
-                for child in children:
-                    their_tally, their_excluded = child.result(tick)
-                    for target, sink_ in sinks.items():
-                        _append_part(sink_.handle, _partial_name(target, owner, child.pid))
-                        start_writeback(sink_.handle)
-                    tally.update(their_tally)
-                    summary.excluded.update(their_excluded)
-        finally:
-            for child in children:
-                child.stop()
-                for target in plan.targets:
-                    _partial_name(target, owner, child.pid).unlink(missing_ok=True)
+                tally = _records(plan, articles, units, assignment, pieces[0], sinks, summary.excluded, tick)
+                for sink in sinks.values():
+                    sink.close()
+                    start_writeback(sink.handle)
+            value = meanwhile()
     for (article_id, label, method, voters), count in tally.items():
         name = label or "tie"
         summary.records += count

@@ -2,10 +2,10 @@
 
 Reading a million events and writing a dataset of them is pure Python work on
 one core. On Linux, `annotate agreement` and `annotate export` fork children
-that take a share of it (whole annotator files, or a range of articles) and
-send back what they made, pickled through a pipe. A child inherits the
-parent's memory (the corpus, the units read so far) by fork, so nothing large
-is sent to it. Elsewhere (no fork, or macOS, where forking a process is unsafe
+that take a share of it (whole annotator files, or pieces of the articles'
+records taken in turn, `Tickets`) and send back what they made, pickled
+through a pipe. A child inherits the parent's memory (the units read so far)
+by fork, so nothing large is sent to it. Elsewhere (no fork, or macOS, where forking a process is unsafe
 with some system libraries), or with `--jobs 1`, all the work stays in one
 process, with the same result.
 
@@ -151,6 +151,42 @@ class Child(Generic[T]):
             os.kill(self.pid, signal.SIGKILL)
         with suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+class Tickets:
+    """The numbers 0 to `count` - 1, taken one at a time, in order, by this process and its children.
+
+    For work cut into more pieces than processes, so that each process takes
+    the next piece when it is free and all finish together, however unevenly
+    the machine shares its cores. The numbers are bytes in a pipe that is
+    filled and closed for writing before any child is forked: a one-byte read
+    from a pipe cannot be split between readers, and an empty pipe reads as
+    its end.
+    """
+
+    LIMIT = 255
+
+    def __init__(self, count: int) -> None:
+        if not 0 < count <= self.LIMIT:
+            raise ValueError(f"{count} tickets: give 1 to {self.LIMIT}")
+        read_end, write_end = os.pipe()
+        try:
+            os.write(write_end, bytes(range(count)))  # far below a pipe's buffer: never blocks
+        finally:
+            os.close(write_end)
+        self._pipe: int | None = read_end
+
+    def take(self) -> int | None:
+        """The next number, or None once all are taken."""
+        assert self._pipe is not None, "the tickets are closed"
+        got = os.read(self._pipe, 1)
+        return got[0] if got else None
+
+    def close(self) -> None:
+        """Give up the pipe (safe to call twice)."""
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
 
 
 def start_children(works: Sequence[Callable[[Report], T]]) -> list[Child[T]]:

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -423,3 +424,52 @@ def test_an_export_with_no_votes_is_the_same_with_children(project: Path, forks:
     one = {path.name: path.read_bytes() for path in (project / "one").iterdir()}
     assert one == {path.name: path.read_bytes() for path in (project / "two").iterdir()}
     assert one["claims.jsonl"] == b""
+
+
+def test_each_ticket_is_taken_once_by_one_of_the_processes() -> None:
+    tickets = annotate.forked.Tickets(annotate.forked.Tickets.LIMIT)
+
+    def take_slowly(report: object) -> list[int]:
+        taken = []
+        while (ticket := tickets.take()) is not None:
+            taken.append(ticket)
+            time.sleep(0.001)
+        return taken
+
+    children = annotate.forked.start_children([take_slowly, take_slowly])
+    mine = take_slowly(None)
+    theirs = [child.result() for child in children]
+    tickets.close()
+    everything = sorted([*mine, *theirs[0], *theirs[1]])
+    assert everything == list(range(annotate.forked.Tickets.LIMIT))
+    assert mine and all(theirs)  # every process had some
+    with pytest.raises(ValueError, match="256 tickets"):
+        annotate.forked.Tickets(256)
+
+
+@pytest.mark.parametrize("in_kernel", [True, False])
+def test_pieces_written_by_several_processes_are_joined_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_kernel: bool
+) -> None:
+    # Each process writes the pieces it took one after another into its own
+    # part file; the export is every piece in piece order, whoever wrote it.
+    if not in_kernel:  # another kernel, or part files on another file system
+
+        def refused(*args: object) -> int:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", refused)
+    first, second = tmp_path / "first.partial", tmp_path / "second.partial"
+    first.write_bytes(b"piece 1\npiece 2\npiece 4\n")
+    second.write_bytes(b"piece 0\npiece 3\n")
+    Share = annotate.export._Share
+    shares = [
+        (first, Share(Counter(), Counter(), [(1, [8]), (2, [16]), (4, [24])])),
+        (second, Share(Counter(), Counter(), [(0, [8]), (3, [16])])),
+    ]
+    with (tmp_path / "claims.csv").open("wb") as handle:
+        handle.write(b"header\n")
+        annotate.export._join_pieces(handle, 0, shares)
+        handle.write(b"after\n")
+    joined = (tmp_path / "claims.csv").read_bytes()
+    assert joined == b"header\n" + b"".join(b"piece %d\n" % n for n in range(5)) + b"after\n"
