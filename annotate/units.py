@@ -421,8 +421,11 @@ _GROWTH = 4096
 # Below this many bytes of events, reading them in one process is quicker than forking.
 PARALLEL_BYTES = 32 << 20
 # Reading a byte of an article file costs about as much as folding three bytes of
-# events (the benchmark export: 30 MB of articles in 0.45 s, 445 MB of events in 2.1 s).
+# events (the benchmark export: 26 MB of articles in 0.45 s, 466 MB of events in 2.5 s).
 ARTICLE_BYTE_COST = 3
+# What a child's part costs on top of its folding: pickling it there, merging it
+# here (about 0.25 s for 3 of the benchmark's 5 files, folded in 1.5 s).
+MERGE_COST = 0.15
 
 
 # Why a run of events is skipped: its article is not in the corpus, or its body changed.
@@ -914,8 +917,9 @@ def gc_paused() -> Iterator[None]:
 def annotator_parts(files: Sequence[Path], jobs: int, lead: int = 0) -> list[list[Path]]:
     """`files` cut into up to `jobs` runs of about equal work, at the file boundaries nearest.
 
-    The first run's process has `lead` bytes' worth of other work first (the
-    articles), so its run is that much shorter. Each annotator's files stay in
+    The first run is this process's, which has `lead` bytes' worth of other
+    work first (the articles): its run is that much shorter; a child's run
+    costs a little more than its bytes (`MERGE_COST`). Each annotator's files stay in
     one run (the last event of an annotator wins, so their files fold in order
     in one process). Small inputs, and files an annotator has in two places
     that a cut would separate, stay whole.
@@ -929,11 +933,15 @@ def annotator_parts(files: Sequence[Path], jobs: int, lead: int = 0) -> list[lis
     total = sum(sizes)
     if jobs < 2 or not can_fork() or len(files) < 2 or total < PARALLEL_BYTES:
         return [list(files)]
+    # Every process should finish at once: this one reads `lead` and its part;
+    # a child folds its part and pickles the result, which this one then merges.
+    share = (total + lead) / (jobs + MERGE_COST)
+    first = share * (1 + MERGE_COST) - lead
     parts: list[list[Path]] = [[]]
     read = 0
     for path, size in zip(files, sizes, strict=True):
         # A new part starts where this file would end further past the cut than it starts before it.
-        if parts[-1] and read + size / 2 > (total + lead) * len(parts) / jobs - lead:
+        if parts[-1] and read + size / 2 > first + (len(parts) - 1) * share:
             parts.append([])
         parts[-1].append(path)
         read += size
