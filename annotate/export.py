@@ -38,7 +38,7 @@ import orjson
 
 from annotate.corpus import Article
 from annotate.errors import AnnotateError
-from annotate.forked import Tickets, can_fork, start_children
+from annotate.forked import Child, Tickets, can_fork, start_children
 from annotate.schema import NOT_A_CLAIM, LabelSchema
 from annotate.store import SpanKey, fsync_folder
 from annotate.units import (
@@ -827,13 +827,14 @@ def record_pieces(units: UnitSet, fmt: str, jobs: int) -> list[tuple[int, int]]:
     return [(low, high) for low, high in pairwise(cuts) if high > low]
 
 
-class _Share(NamedTuple):
-    """What one process of a shared records pass wrote (`_take_pieces`)."""
+class _Piece(NamedTuple):
+    """One piece of a shared records pass, as the process that took it wrote it (`_take_pieces`)."""
 
+    number: int
+    ends: list[int]
+    """Where it ends in each of that process's part files (plan.targets order); it starts where the last ended."""
     tally: Tally
     excluded: Counter[str]
-    taken: list[tuple[int, list[int]]]
-    """Each piece it took, in the order taken, with where it ends in each of its part files (plan.targets order)."""
 
 
 def _take_pieces(
@@ -845,30 +846,29 @@ def _take_pieces(
     tickets: Tickets,
     owner: int,
     report: Callable[[int], None],
-) -> _Share:
+) -> list[_Piece]:
     """Write the records of each piece taken from `tickets`, one after another, into this process's part files."""
-    handles = {
-        target: _partial_name(target, owner, os.getpid()).open("wb", buffering=1 << 20)
-        for target in plan.targets
-    }
+    handles: dict[Path, IO[bytes]] = {}
     try:
+        for target in plan.targets:
+            handles[target] = _partial_name(target, owner, os.getpid()).open("wb", buffering=1 << 20)
         sinks = {target: _sink(plan, handle, header=False) for target, handle in handles.items()}
-        tally: Tally = Counter()
-        excluded: Counter[str] = Counter()
         decided = Decided()
         taken = []
-        while (piece := tickets.take()) is not None:
-            span = pieces[piece]
-            tally.update(_records(plan, articles, units, assignment, span, sinks, excluded, report, decided))
+        while (number := tickets.take()) is not None:
+            excluded: Counter[str] = Counter()
+            tally = _records(
+                plan, articles, units, assignment, pieces[number], sinks, excluded, report, decided
+            )
             ends = []
             for target, sink in sinks.items():
                 sink.close()  # writes what the sink holds back; the file stays open
                 ends.append(handles[target].tell())
-            taken.append((piece, ends))
+            taken.append(_Piece(number, ends, tally, excluded))
     finally:
         for handle in handles.values():
             handle.close()
-    return _Share(tally, excluded, taken)
+    return taken
 
 
 def _records_apart(
@@ -880,25 +880,25 @@ def _records_apart(
     tickets: Tickets,
     owner: int,
     report: Callable[[int], None],
-) -> _Share:
+) -> list[_Piece]:
     """In a forked child of export `owner`: take pieces in turn with it (`_take_pieces`)."""
     return _take_pieces(plan, articles, units, assignment, pieces, tickets, owner, report)
 
 
-def _join_pieces(handle: IO[bytes], target: int, shares: Sequence[tuple[Path, _Share]]) -> None:
+def _join_pieces(handle: IO[bytes], target: int, shares: Sequence[tuple[Path, list[_Piece]]]) -> None:
     """Append every piece to `handle` in piece order, from the part files `shares` wrote (column `target`)."""
     where: dict[int, tuple[Path, int, int]] = {}
-    for path, share in shares:
+    for path, taken in shares:
         start = 0
-        for piece, ends in share.taken:
-            where[piece] = (path, start, ends[target])
-            start = ends[target]
+        for piece in taken:
+            where[piece.number] = (path, start, piece.ends[target])
+            start = piece.ends[target]
     handle.flush()
     at = handle.tell()
     sources: dict[Path, IO[bytes]] = {}
     try:
-        for piece in sorted(where):
-            path, start, end = where[piece]
+        for number in sorted(where):
+            path, start, end = where[number]
             if path not in sources:
                 sources[path] = path.open("rb")
             _copy_range(sources[path].fileno(), handle.fileno(), start, end, at)
@@ -1024,14 +1024,18 @@ def _records_shared(
 
     owner = os.getpid()
     tickets = Tickets(len(pieces))
-    # Forked before the progress bar starts its thread.
-    children = start_children(
-        [
-            functools.partial(_records_apart, plan, articles, units, assignment, pieces, tickets, owner)
-            for _ in range(plan.options.jobs - 1)
-        ]
-    )
+    children: list[Child[list[_Piece]]] = []
     try:
+        # Forked before the progress bar starts its thread.
+        children = start_children(
+            [
+                functools.partial(_records_apart, plan, articles, units, assignment, pieces, tickets, owner)
+                for _ in range(plan.options.jobs - 1)
+            ]
+        )
+        # Staged first, as in one process: earlier exports' leftovers go, and a
+        # failure while writing names the folder.
+        handles = [staged.open(target) for target in plan.targets]
         with progress(len(units.order), "exporting") as tick:
 
             def shown(count: int) -> None:
@@ -1042,13 +1046,18 @@ def _records_shared(
             value = meanwhile()
             shares = [_take_pieces(plan, articles, units, assignment, pieces, tickets, owner, shown)]
             shares.extend(child.result(tick) for child in children)
+        taken = sorted((piece for share in shares for piece in share), key=lambda piece: piece.number)
+        if [piece.number for piece in taken] != list(range(len(pieces))):
+            raise RuntimeError(
+                f"the records pass wrote pieces {[piece.number for piece in taken]} of {len(pieces)}"
+            )
+        # Counted in piece order, as one process would: the summary's counters keep that order.
         tally: Tally = Counter()
-        for share in shares:
-            tally.update(share.tally)
-            summary.excluded.update(share.excluded)
+        for piece in taken:
+            tally.update(piece.tally)
+            summary.excluded.update(piece.excluded)
         pids = [owner, *(child.pid for child in children)]
-        for column, target in enumerate(plan.targets):
-            handle = staged.open(target)
+        for column, (target, handle) in enumerate(zip(plan.targets, handles, strict=True)):
             _sink(plan, handle).close()  # the csv header, if any
             parts = [
                 (_partial_name(target, owner, pid), share) for pid, share in zip(pids, shares, strict=True)

@@ -172,6 +172,9 @@ class Tickets:
         read_end, write_end = os.pipe()
         try:
             os.write(write_end, bytes(range(count)))  # far below a pipe's buffer: never blocks
+        except BaseException:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)
         self._pipe: int | None = read_end

@@ -7,6 +7,7 @@ the one-process path alone.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import resource
@@ -17,6 +18,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -462,14 +464,89 @@ def test_pieces_written_by_several_processes_are_joined_in_order(
     first, second = tmp_path / "first.partial", tmp_path / "second.partial"
     first.write_bytes(b"piece 1\npiece 2\npiece 4\n")
     second.write_bytes(b"piece 0\npiece 3\n")
-    Share = annotate.export._Share
-    shares = [
-        (first, Share(Counter(), Counter(), [(1, [8]), (2, [16]), (4, [24])])),
-        (second, Share(Counter(), Counter(), [(0, [8]), (3, [16])])),
-    ]
+
+    def taken(*pieces: tuple[int, int]) -> list[annotate.export._Piece]:
+        return [annotate.export._Piece(number, [end], Counter(), Counter()) for number, end in pieces]
+
+    shares = [(first, taken((1, 8), (2, 16), (4, 24))), (second, taken((0, 8), (3, 16)))]
     with (tmp_path / "claims.csv").open("wb") as handle:
         handle.write(b"header\n")
         annotate.export._join_pieces(handle, 0, shares)
         handle.write(b"after\n")
     joined = (tmp_path / "claims.csv").read_bytes()
     assert joined == b"header\n" + b"".join(b"piece %d\n" % n for n in range(5)) + b"after\n"
+
+
+def open_descriptors() -> dict[int, str]:
+    found = {}
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            found[int(name)] = os.readlink(f"/proc/self/fd/{name}")
+    return found
+
+
+def test_a_fork_refused_for_the_records_leaves_nothing_open(
+    project: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found in review: the tickets' pipe stayed open when the records' fork failed.
+    real_fork, calls = os.fork, []
+
+    def fork() -> int:
+        calls.append(1)
+        if len(calls) == 2:  # the first forks the reading's child, the second the records'
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    before = open_descriptors()
+    assert export(project, project / "out", "--jobs", "2") == 2
+    assert "cannot start a worker process" in capsys.readouterr().err
+    assert {fd: what for fd, what in open_descriptors().items() if before.get(fd) != what} == {}
+    assert [path.name for path in (project / "out").iterdir()] == []
+
+
+def test_the_summary_counts_come_in_the_same_order_with_children(
+    project: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: counts were added up process by process, not piece by piece.
+    seen = []
+    real = annotate.export.export_dataset
+
+    def spied(*args: Any, **kwargs: Any) -> annotate.export.ExportSummary:
+        summary = real(*args, **kwargs)
+        names = ["labels", "decisions", "article_records", "annotator_votes", "excluded", "per_split"]
+        names += ["articles_per_split", "labels_per_split"]
+        seen.append({name: list(getattr(summary, name).items()) for name in names})
+        return summary
+
+    monkeypatch.setattr(annotate.export, "export_dataset", spied)
+    for jobs in ("1", "2"):
+        split = ("--split", "a=0.5,b=0.5")
+        assert export(project, project / f"out{jobs}", "--format", "csv", *split, "--jobs", jobs) == 0
+    assert forks
+    assert seen[0] == seen[1] and seen[0]["per_split"]
+
+
+def test_a_full_disk_while_writing_pieces_names_the_folder_as_one_process_does(project: Path) -> None:
+    out = project / "out"
+    out.mkdir()
+    arguments = ["export", "--corpus", str(project / "corpus"), "--annotations", str(project / "annotations")]
+    arguments += ["--out", str(out / "claims.jsonl"), "--force", "--skip-bad"]
+
+    def full_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    errors = []
+    for jobs in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", EXPORT_IN_CHILDREN, *arguments, "--jobs", jobs],
+            cwd=ROOT,
+            capture_output=True,
+            preexec_fn=full_disk,
+        )
+        assert done.returncode == 2
+        errors.append(done.stderr.decode().splitlines()[-1])
+        assert list(out.iterdir()) == []
+    assert errors[0] == errors[1]
+    assert f"{out}: cannot write the export" in errors[0]

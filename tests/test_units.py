@@ -344,3 +344,32 @@ def test_events_of_another_annotator_in_a_file_are_refused_naming_the_line(tmp_p
     assert "carol.jsonl:2:" in str(error.value) and "annotator 'alice' in carol.jsonl" in str(error.value)
     assert main(["agreement", str(folder)]) == 2
     assert main(["validate", "--annotations", str(folder)]) == 1
+
+
+def test_bulk_work_freezes_what_it_made_but_not_after_an_error() -> None:
+    import gc
+    import weakref
+
+    from annotate.units import gc_paused
+
+    class Node:
+        other: Any = None
+
+    def cycle() -> Node:
+        first, second = Node(), Node()
+        first.other, second.other = second, first
+        return first
+
+    frozen = gc.get_freeze_count()
+    with gc_paused():
+        kept = [object() for _ in range(1000)]  # noqa: F841 - alive at the end of the block: frozen
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() >= frozen + 1
+    with pytest.raises(ValueError), gc_paused():
+        alive = cycle()
+        raise ValueError("a failure part-way")
+    assert gc.isenabled()
+    watched = weakref.ref(alive)
+    del alive
+    gc.collect()
+    assert watched() is None  # not frozen: the collector still frees the cycle
