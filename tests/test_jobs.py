@@ -26,8 +26,9 @@ import pytest
 import annotate.export
 import annotate.forked
 import annotate.units
-from annotate.cli import find_corpus, load_corpus, main
+from annotate.cli import find_corpus, load_corpus, main, schema_lookup
 from annotate.errors import AnnotateError
+from annotate.schema import DEFAULT_SCHEMA, load_schema
 from annotate.units import UnitSet, load_units
 from tests.conftest import ROOT
 from tests.export_corpus import generate, vary_annotations
@@ -127,6 +128,10 @@ def corrupt(path: Path, change: str) -> None:
         events[0] = {**first, "text": "not what the article says"}
     elif change == "wrong text later":
         events.append({**first, "text": "not what the article says", "label": "disputed"})
+    elif change == "unknown label":  # a bad line in either case, found without the articles too
+        events.append({**second, "label": "rumour"})
+    elif change == "unknown label on an earlier body":  # stale first: skipped, not a bad line
+        events.append({**second, "label": "rumour", "article_sha256": "0" * 64})
     elif change == "two bodies":
         events.append({**second, "article_sha256": "0" * 64, "label": "disputed"})
         events.append({**second, "label": "unattributed"})
@@ -134,7 +139,17 @@ def corrupt(path: Path, change: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", ["none", "unknown article", "earlier body", "wrong text", "wrong text later", "two bodies"]
+    "change",
+    [
+        "none",
+        "unknown article",
+        "earlier body",
+        "wrong text",
+        "wrong text later",
+        "two bodies",
+        "unknown label",
+        "unknown label on an earlier body",
+    ],
 )
 def test_children_started_before_the_articles_are_read_equal_one_process(
     tmp_path: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch, change: str
@@ -154,20 +169,22 @@ def test_children_started_before_the_articles_are_read_equal_one_process(
         return verdicts[-1]
 
     monkeypatch.setattr(annotate.units._Loader, "holds", spied)
-    alone = load_units([tmp_path / "annotations"], articles, jobs=1)
+    schemas = schema_lookup(load_schema(DEFAULT_SCHEMA))
+    alone = load_units([tmp_path / "annotations"], articles, skip_bad=True, schemas=schemas, jobs=1)
     for jobs in (2, 3, 6):
         corpus = find_corpus([tmp_path / "corpus"])
-        shared = load_units([tmp_path / "annotations"], corpus, jobs=jobs)
+        shared = load_units([tmp_path / "annotations"], corpus, skip_bad=True, schemas=schemas, jobs=jobs)
         assert forks, "no child was forked"
         assert state(shared) == state(alone)
         assert corpus is not None and corpus.articles == articles
         # The last file's child is the one whose result is refused.
         assert verdicts[:-1] == [True] * (len(verdicts) - 1)
-        assert verdicts[-1] is (change == "none")
+        assert verdicts[-1] is (change in ("none", "unknown label"))
         forks.clear()
         verdicts.clear()
     skipped = alone.stale_events + alone.unknown_article_events
-    assert skipped == 0 if change == "none" else skipped == 24 if change == "earlier body" else skipped == 1
+    assert skipped == {"none": 0, "unknown label": 0, "earlier body": 24}.get(change, 1)
+    assert len(alone.problems) == (change == "unknown label")
 
 
 def test_a_bad_file_read_in_a_child_gives_the_same_one_line_error(project: Path, forks: Forks) -> None:
@@ -550,3 +567,27 @@ def test_a_full_disk_while_writing_pieces_names_the_folder_as_one_process_does(p
         assert list(out.iterdir()) == []
     assert errors[0] == errors[1]
     assert f"{out}: cannot write the export" in errors[0]
+
+
+def test_a_child_killed_holding_a_piece_replaces_nothing(
+    project: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The child takes a piece and dies with it: this process writes the rest,
+    # then finds the child's result missing; no piece may go missing silently.
+    out = project / "out"
+    out.mkdir()
+    (out / "claims.jsonl").write_bytes(b"the earlier export\n")
+
+    def takes_a_piece_and_dies(*args: Any) -> object:
+        tickets = next(arg for arg in args if isinstance(arg, annotate.forked.Tickets))
+        assert tickets.take() is not None
+        os._exit(9)
+
+    monkeypatch.setattr(annotate.export, "_records_apart", takes_a_piece_and_dies)
+    assert export(project, out, "--jobs", "2") == 2
+    assert forks
+    err = capsys.readouterr().err
+    assert "a worker process ended without its result" in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+    assert [path.name for path in out.iterdir()] == ["claims.jsonl"]
+    assert (out / "claims.jsonl").read_bytes() == b"the earlier export\n"
