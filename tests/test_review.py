@@ -133,7 +133,11 @@ async def test_untrusted_source_text_is_shown_literally(disagreements: Path, cor
     async with app.run_test(size=SIZE) as pilot:  # type: ignore[attr-defined]
         screen(app).cursor = 4
         screen(app)._update()
-        await pilot.pause()
+        # Until the frame is drawn: a single pause was not always enough on a loaded machine.
+        for _ in range(50):
+            await pilot.pause()
+            if "[bold]Taliban[/" in screen_text(app):  # type: ignore[arg-type]
+                break
         assert "[bold]Taliban[/" in screen_text(app)  # type: ignore[arg-type]
 
 
