@@ -871,18 +871,9 @@ def _take_pieces(
     return taken
 
 
-def _records_apart(
-    plan: ExportPlan,
-    articles: Mapping[str, Article],
-    units: UnitSet,
-    assignment: Mapping[str, str],
-    pieces: Sequence[tuple[int, int]],
-    tickets: Tickets,
-    owner: int,
-    report: Callable[[int], None],
-) -> list[_Piece]:
-    """In a forked child of export `owner`: take pieces in turn with it (`_take_pieces`)."""
-    return _take_pieces(plan, articles, units, assignment, pieces, tickets, owner, report)
+# What a forked child of the export runs: the same as this process, under its own
+# name so that the children's part can be told apart (and made to fail in tests).
+_records_apart = _take_pieces
 
 
 def _join_pieces(handle: IO[bytes], target: int, shares: Sequence[tuple[Path, list[_Piece]]]) -> None:
