@@ -158,7 +158,7 @@ def split_path(out: Path, name: str) -> Path:
 
 
 def _partial_name(target: Path, pid: int, part: int | None = None) -> Path:
-    """The hidden file export `pid` writes `target` into; `part` (a child's pid) for a child's share."""
+    """The hidden file export `pid` writes `target` into; `part` (the writing process's pid) for its share of pieces."""
     owner = str(pid) if part is None else f"{pid}-{part}"
     return target.with_name(f".{target.name}.{owner}.partial")
 
@@ -702,7 +702,7 @@ class TaskSink(RecordSink):
 
 
 def _sink(plan: ExportPlan, handle: IO[bytes], header: bool = True) -> RecordSink:
-    """The format's sink; `header=False` for a part of a file joined after its start (`_records_apart`)."""
+    """The format's sink; `header=False` for a part of a file joined after its start (`_take_pieces`)."""
     fmt, ref = plan.options.fmt, plan.schema.ref
     if fmt == "jsonl":
         return JsonlSink(handle, ref)

@@ -1005,13 +1005,11 @@ def load_units(
     files = event_files(paths)
     corpus, loaded = (articles, None) if isinstance(articles, Corpus) else (None, articles)
     parts = annotator_parts(files, jobs, ARTICLE_BYTE_COST * corpus.size if corpus is not None else 0)
-    unchecked = corpus is not None and len(parts) > 1
+    # Children forked before the articles are read fold without them, unchecked.
+    unchecked = corpus is not None
     with gc_paused():
         children = start_children(
-            [
-                partial(_fold_apart, None if unchecked else loaded, schemas, part, unchecked)
-                for part in parts[1:]
-            ]
+            [partial(_fold_apart, loaded, schemas, part, unchecked) for part in parts[1:]]
         )
         try:
             loader = _Loader(corpus.articles if corpus is not None else loaded, schemas)
