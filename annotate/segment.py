@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ SPANS_VERSION = 2
 # a test checks it against the installed pysbd.
 PYSBD_VERSION = "0.3.4"
 _MEMORY_ENTRIES = 64
+# How often the segmenting child hands over what it has (see `_serve`).
+FLUSH_EVERY_S = 0.1
 
 
 @dataclass(frozen=True, order=True)
@@ -395,9 +398,15 @@ def _serve() -> None:
     """The child side of BackgroundSegmentation: paragraphs in, one line of spans per paragraph out."""
     paragraphs = orjson.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
+    flushed = time.monotonic()
     for paragraph in paragraphs:
         out.write(orjson.dumps(sentence_spans(paragraph)) + b"\n")
-        out.flush()
+        # Written in batches: each write wakes the annotator's reading thread,
+        # which then takes the interpreter lock from the screen mid-key.
+        if time.monotonic() - flushed >= FLUSH_EVERY_S:
+            out.flush()
+            flushed = time.monotonic()
+    out.flush()
 
 
 _WORD_BOUNDARY = re.compile(r"\s+")

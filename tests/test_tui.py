@@ -34,6 +34,22 @@ async def test_label_three_claims_with_keys(seed: Path, annotations: Path) -> No
     assert all(e["annotator"] == "alice" and e["op"] == "label" for e in events)
 
 
+async def test_the_header_count_is_whole_when_it_gains_a_digit(seed: Path, annotations: Path) -> None:
+    # The count is redrawn in place while its width stays, and laid out again
+    # when it grows: "10/15" must not be cut to the width "9/15" had.
+    app = build([seed], annotations)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"1" * 9)
+        assert "9/15 labelled" in shown(app.screen.query_one("#progress"))
+        await pilot.press("1")
+        assert shown(app.screen.query_one("#progress")).strip() == "10/15 labelled"
+        await pilot.press("2")
+        assert shown(app.screen.query_one("#progress")).strip() == "11/15 labelled"
+        await pilot.press("u", "u")
+        assert shown(app.screen.query_one("#progress")).strip() == "9/15 labelled"
+    assert len(read_jsonl(annotations / "alice.jsonl")) == 13
+
+
 async def test_navigation_and_not_a_claim(seed: Path, annotations: Path) -> None:
     app = build([seed], annotations)
     async with app.run_test(size=SIZE) as pilot:
