@@ -175,6 +175,8 @@ def decode_batches(
     path: Path,
     problems: list[LineProblem],
     accept: Callable[[bytes], T],
+    first: int = 1,
+    stop: int | None = None,
 ) -> Iterator[Batch[T]]:
     """Decode an event file with `decoder` (a DESIGN 4.3 type), in batches of valid lines.
 
@@ -188,14 +190,22 @@ def decode_batches(
     as `accept(line)` makes it: check_event decides. Bytes after the last
     newline are a torn line (a crash mid-write) or, rarely, a final event whose
     newline was never written. The file is read a chunk at a time (never whole).
+
+    A part of a file: `handle` placed at a line start, `first` the number of
+    that line, and `stop` (a line start, or None for the end of the file)
+    where to stop reading.
     """
     pending = b""
-    number = 1
-    while block := handle.read(CHUNK_BYTES):
+    number = first
+
+    def left() -> int:
+        return -1 if stop is None else max(0, stop - handle.tell())
+
+    while block := handle.read(CHUNK_BYTES if stop is None else min(CHUNK_BYTES, left())):
         data = pending + block if pending else block
         end = data.rfind(b"\n") + 1
         if not end:
-            data += handle.readline()  # a line longer than a chunk: read to its end
+            data += handle.readline(left())  # a line longer than a chunk: read to its end
             end = data.rfind(b"\n") + 1
             if not end:
                 pending = data  # the end of the file, without a newline

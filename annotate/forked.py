@@ -2,7 +2,7 @@
 
 Reading a million events and writing a dataset of them is pure Python work on
 one core. On Linux, `annotate agreement` and `annotate export` fork children
-that take a share of it (whole annotator files, or pieces of the articles'
+that take a share of it (a run of the event files' lines, or pieces of the articles'
 records taken in turn, `Tickets`) and send back what they made, pickled
 through a pipe. A child inherits the parent's memory (the units read so far)
 by fork, so nothing large is sent to it. Elsewhere (no fork, or macOS, where forking a process is unsafe

@@ -113,6 +113,49 @@ def test_annotations_read_in_children_equal_one_process(
     assert alone.stale_events if with_articles else alone.unresolved_labels
 
 
+def test_an_annotator_cut_between_processes_ends_as_read_in_one(
+    tmp_path: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One annotator file, so every cut falls inside it: each later part must
+    # undo what it changed of the earlier parts, clears and dropped notes too.
+    generate(tmp_path, articles=6, claims_per_article=16, annotators=1, seed=9)
+    path = tmp_path / "annotations" / "annotator0.jsonl"
+    events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    first, second, third = events[0], events[1], events[2]
+    events[0] = {**first, "note": "a note the relabel drops"}
+    events[1] = {**second, "note": "a note the clear drops"}
+    events[2] = {**third, "note": "a note that stays"}
+    later = [
+        {**first, "segment": "split", "action": "split"},
+        {**first, "label": "disputed", "source": "someone else", "note": None},
+        {**second, "op": "clear", "label": None, "source": None, "note": None},
+    ]
+    lines = [orjson.dumps(event) for event in [*events, *later]]
+    # A bad line near the end: its number is counted from the file's start in any process.
+    path.write_bytes(b"\n".join([*lines[:-2], b"{not json", *lines[-2:]]) + b"\n")
+    # The same annotator's events in a second folder, read after the first.
+    again = tmp_path / "again" / "annotator0.jsonl"
+    again.parent.mkdir()
+    again.write_bytes(orjson.dumps({**third, "label": "unattributed"}) + b"\n")
+    folders = [tmp_path / "annotations", again.parent]
+    articles = load_corpus([tmp_path / "corpus"]) or {}
+    alone = load_units(folders, articles, skip_bad=True, gold=[], jobs=1)
+    assert not forks
+    for jobs in range(2, 7):
+        for corpus in (articles, find_corpus([tmp_path / "corpus"])):
+            shared = load_units(folders, corpus, skip_bad=True, gold=[], jobs=jobs)
+            assert forks, "no child was forked"
+            assert state(shared) == state(alone)
+            forks.clear()
+    [problem] = alone.problems
+    assert f"{path}:{len(lines) - 1}:" in str(problem)
+    [unit] = [unit for unit in alone.units() if unit.key[1:] == (first["start"], first["end"])]
+    assert unit.votes["annotator0"].label == "disputed" and unit.votes["annotator0"].note is None
+    assert not [unit for unit in alone.units() if unit.key[1:] == (second["start"], second["end"])]
+    [unit] = [unit for unit in alone.units() if unit.key[1:] == (third["start"], third["end"])]
+    assert unit.votes["annotator0"].label == "unattributed" and unit.votes["annotator0"].note is None
+
+
 def corrupt(path: Path, change: str) -> None:
     """Give the events of `path` (an annotator file read in a child) one kind of event the fold skips."""
     events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
@@ -161,12 +204,12 @@ def test_children_started_before_the_articles_are_read_equal_one_process(
     articles = load_corpus([tmp_path / "corpus"]) or {}
     vary_annotations(tmp_path, articles)
     corrupt(tmp_path / "annotations" / "annotator5.jsonl", change)
-    verdicts: list[bool] = []
+    verdicts: list[tuple[bool, bool]] = []  # (the child read annotator5's events, its result kept)
     holds = annotate.units._Loader.holds
 
-    def spied(self: annotate.units._Loader, folded: object) -> bool:
-        verdicts.append(holds(self, folded))  # type: ignore[arg-type]
-        return verdicts[-1]
+    def spied(self: annotate.units._Loader, folded: annotate.units._Folded) -> bool:
+        verdicts.append(("annotator5" in folded.units.annotators, holds(self, folded)))
+        return verdicts[-1][1]
 
     monkeypatch.setattr(annotate.units._Loader, "holds", spied)
     schemas = schema_lookup(load_schema(DEFAULT_SCHEMA))
@@ -177,9 +220,10 @@ def test_children_started_before_the_articles_are_read_equal_one_process(
         assert forks, "no child was forked"
         assert state(shared) == state(alone)
         assert corpus is not None and corpus.articles == articles
-        # The last file's child is the one whose result is refused.
-        assert verdicts[:-1] == [True] * (len(verdicts) - 1)
-        assert verdicts[-1] is (change in ("none", "unknown label"))
+        # Only a child that read the changed file (or part of it) can have its result refused,
+        # and one of them is, unless nothing needs skipping.
+        assert all(kept for changed, kept in verdicts if not changed)
+        assert all(kept for _, kept in verdicts) is (change in ("none", "unknown label"))
         forks.clear()
         verdicts.clear()
     skipped = alone.stale_events + alone.unknown_article_events
@@ -296,21 +340,43 @@ def test_jobs_below_one_is_refused(project: Path, capsys: pytest.CaptureFixture[
     assert not (project / "out" / "claims.jsonl").exists()
 
 
-def test_files_of_one_annotator_stay_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parts_are_cut_at_line_starts_inside_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(annotate.units, "PARALLEL_BYTES", 0)
+    Range = annotate.units.FileRange
     files = []
-    for folder, name in [("a", "ann1"), ("a", "ann2"), ("b", "ann1"), ("b", "ann3")]:
-        path = tmp_path / folder / f"{name}.jsonl"
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(b"x" * 100)
+    for number in range(4):
+        path = tmp_path / f"ann{number}.jsonl"
+        path.write_bytes(b"123456789\n" * 10)  # 10 lines of 10 bytes
         files.append(path)
-    # ann1 has a file at each end: no cut can keep its files in one process.
-    assert annotate.units.annotator_parts(files, 2) == [files]
-    # Cut at the file boundary nearest each share (ties to the first part: it also merges).
-    assert annotate.units.annotator_parts(files[1:], 2) == [files[1:3], files[3:]]
-    assert annotate.units.annotator_parts(files[1:], 3) == [files[1:2], files[2:3], files[3:]]
-    # A first process that reads the articles first gets less to fold.
-    assert annotate.units.annotator_parts(files[1:], 2, lead=100) == [files[1:2], files[2:]]
+    f0, f1, f2, f3 = files
+    parts = annotate.units.annotator_parts
+    # Shares of 400 bytes over 2.15 (a child's part costs 15% more): the first ends at byte 214.
+    assert parts(files, 2) == [[Range(f0), Range(f1), Range(f2, 0, 20)], [Range(f2, 20), Range(f3)]]
+    assert parts(files, 3) == [
+        [Range(f0), Range(f1, 0, 50)],
+        [Range(f1, 50), Range(f2, 0, 80)],
+        [Range(f2, 80), Range(f3)],
+    ]
+    # A first process that reads the articles first (100 bytes' worth) gets less to fold.
+    assert parts(files, 2, lead=100) == [[Range(f0), Range(f1, 0, 70)], [Range(f1, 70), Range(f2), Range(f3)]]
+    # One line and no other line start: the cut moves to the file's end.
+    f2.write_bytes(b"x" * 99 + b"\n")
+    assert parts(files, 2) == [[Range(f0), Range(f1), Range(f2)], [Range(f3)]]
+    f2.write_bytes(b"123456789\n" * 10)
+    everything = b"".join(path.read_bytes() for path in files)
+    for jobs in range(2, 12):
+        cut = parts(files, jobs)
+        assert 2 <= len(cut) <= jobs and all(cut[1:])
+        ranges = [piece for part in cut for piece in part]
+        # Every byte once, in file order; each piece from a line start to a line start.
+        assert b"".join(path.read_bytes()[start:stop] for path, start, stop in ranges) == everything
+        for path, start, stop in ranges:
+            data = path.read_bytes()
+            assert start == 0 or data[start - 1 : start] == b"\n"
+            assert stop is None or data[stop - 1 : stop] == b"\n"
+        # A file is cut at most once.
+        assert max(Counter(path for path, _, _ in ranges).values()) <= 2
+    assert parts(files, 1) == [[Range(path) for path in files]]
 
 
 def process_state(pid: int) -> str:
