@@ -578,7 +578,9 @@ class _Loader:
         unchecked = self.unchecked
         cleared = self.cleared
         for event in batch.values:
-            if event.annotator != name:
+            # Every event, not only the first of a run: a part of a file read in
+            # another process starts a run where one process would not (`annotator_parts`).
+            if event.annotator != name or event.adjudicated:
                 name = state.name = event.annotator
                 if event.adjudicated or name != path.stem:
                     # By identity: an equal event may come earlier in the batch.
@@ -749,6 +751,7 @@ class _Loader:
                 units.label_names.append(name)
             codes.append(code)
         interned = self.interned
+        columns: list[int] = []
         for index, name in enumerate(theirs.annotators):
             earlier = name in self.index
             column = self.annotator(name)
@@ -769,11 +772,12 @@ class _Loader:
                 sources[uid] = None if source is None else interned.setdefault(source, source)
             for local, note in theirs.notes[index].items():
                 notes[uids[local]] = note
-            for (owner, article_id), events in theirs.segments.items():
-                if owner == index:
-                    units.segments.setdefault(
-                        (column, article_ids.setdefault(article_id, article_id)), []
-                    ).extend(events)
+            columns.append(column)
+        # In their order, not annotator by annotator: the order folding them here would give.
+        for (owner, article_id), events in theirs.segments.items():
+            units.segments.setdefault(
+                (columns[owner], article_ids.setdefault(article_id, article_id)), []
+            ).extend(events)
         units.problems.extend(theirs.problems)
         units.stale_events += theirs.stale_events
         units.unknown_article_events += theirs.unknown_article_events

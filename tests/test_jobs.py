@@ -657,3 +657,49 @@ def test_a_child_killed_holding_a_piece_replaces_nothing(
     assert "Traceback" not in err
     assert [path.name for path in out.iterdir()] == ["claims.jsonl"]
     assert (out / "claims.jsonl").read_bytes() == b"the earlier export\n"
+
+
+def test_an_adjudicated_event_where_a_file_is_cut_is_refused_as_in_one_process(
+    tmp_path: Path, forks: Forks
+) -> None:
+    # Found in review: the check ran only where the annotator changed, which a cut also does.
+    generate(tmp_path, articles=2, claims_per_article=8, annotators=1, seed=1)
+    path = tmp_path / "annotations" / "annotator0.jsonl"
+    [[_], [cut]] = annotate.units.annotator_parts([path], 2)
+    data = path.read_bytes()
+    events = [orjson.loads(line) for line in data.splitlines()]
+    number = data[: cut.start].count(b"\n")
+    events[number]["adjudicated"] = True
+    path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
+    messages = []
+    for jobs in (1, 2):
+        with pytest.raises(AnnotateError) as raised:
+            load_units([path], None, gold=[], jobs=jobs)
+        messages.append(str(raised.value))
+    assert forks
+    assert (
+        messages[0] == messages[1]
+        and f"annotator0.jsonl:{number + 1}: this file holds adjudicated" in messages[0]
+    )
+
+
+def test_segments_come_in_the_order_of_one_process(tmp_path: Path, forks: Forks) -> None:
+    # A child that reads annotator0, then annotator1's merge, then annotator0's (second folder) merge.
+    generate(tmp_path, articles=2, claims_per_article=8, annotators=2, seed=1)
+    folder = tmp_path / "annotations"
+    second = [orjson.loads(line) for line in (folder / "annotator1.jsonl").read_bytes().splitlines()]
+    with (folder / "annotator1.jsonl").open("ab") as handle:
+        handle.write(orjson.dumps({**second[-1], "segment": "merge", "action": "merge"}) + b"\n")
+    own = (folder / "annotator0.jsonl").read_bytes()
+    (folder / "annotator0.jsonl").write_bytes(own * 2)  # the cut falls inside annotator0.jsonl
+    first = orjson.loads(own.splitlines()[0])
+    again = tmp_path / "again" / "annotator0.jsonl"
+    again.parent.mkdir()
+    again.write_bytes(orjson.dumps({**first, "segment": "split", "action": "split"}) + b"\n")
+    paths = [folder, again.parent]
+    alone = load_units(paths, None, gold=[], jobs=1)
+    shared = load_units(paths, None, gold=[], jobs=2)
+    assert forks
+    assert annotate.units.annotator_parts(annotate.units.event_files(paths), 2)[0][0].stop
+    assert list(alone.segments) == [(1, "gen-00001"), (0, "gen-00000")]
+    assert list(shared.segments) == list(alone.segments)
