@@ -578,8 +578,9 @@ class _Loader:
         unchecked = self.unchecked
         cleared = self.cleared
         for event in batch.values:
-            # Every event, not only the first of a run: a part of a file read in
-            # another process starts a run where one process would not (`annotator_parts`).
+            # `adjudicated` is checked on every event, not only where the annotator
+            # changes: a part of a file read in another process (`annotator_parts`)
+            # starts where one process reading the whole file would not check.
             if event.annotator != name or event.adjudicated:
                 name = state.name = event.annotator
                 if event.adjudicated or name != path.stem:
