@@ -70,6 +70,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -579,7 +580,7 @@ class _Loader:
         cleared = self.cleared
         for event in batch.values:
             # `adjudicated` is checked on every event, not only where the annotator
-            # changes: a part of a file read in another process (`annotator_parts`)
+            # changes: a part of a file read in another process (`reading_parts`)
             # starts where one process reading the whole file would not check.
             if event.annotator != name or event.adjudicated:
                 name = state.name = event.annotator
@@ -960,7 +961,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def annotator_parts(files: Sequence[Path], jobs: int, lead: int = 0) -> list[list[FileRange]]:
+def reading_parts(files: Sequence[Path], jobs: int, lead: int = 0) -> list[list[FileRange]]:
     """`files` cut into up to `jobs` runs of about equal work, each cut at a line start.
 
     The first run is this process's, which has `lead` bytes' worth of other
@@ -988,11 +989,11 @@ def annotator_parts(files: Sequence[Path], jobs: int, lead: int = 0) -> list[lis
     first = share * (1 + MERGE_COST) - lead
     # Each cut as (file index, offset in it); (i, 0) is the boundary before file i.
     cuts: list[tuple[int, int]] = []
-    starts = [sum(sizes[:i]) for i in range(len(files))]
+    starts = [0, *accumulate(sizes)][:-1]
     for number in range(jobs - 1):
         target = first + number * share
         index = max(0, bisect.bisect_right(starts, target) - 1)
-        offset = _line_start(files[index], int(target - starts[index])) if target > 0 else 0
+        offset = _line_start(files[index], int(target - starts[index]), sizes[index]) if target > 0 else 0
         cut = (index + 1, 0)  # at the file's end: no line start after the place, or cut once already
         if offset is not None and not (cuts and cuts[-1][0] == index and cuts[-1][1]):
             cut = (index, offset)
@@ -1011,17 +1012,16 @@ def annotator_parts(files: Sequence[Path], jobs: int, lead: int = 0) -> list[lis
     return [part for number, part in enumerate(parts) if part or number == 0]
 
 
-def _line_start(path: Path, offset: int) -> int | None:
-    """The first line start of `path` at or after `offset` (past 0), or None if there is none before its end."""
+def _line_start(path: Path, offset: int, size: int) -> int | None:
+    """The first line start of `path` at or after `offset` (past 0), or None if there is none before `size`."""
     try:
         with path.open("rb") as handle:
-            handle.seek(max(0, offset - 1))
-            at = handle.tell()
+            at = handle.seek(max(0, offset - 1))
             while block := handle.read(1 << 16):
                 found = block.find(b"\n")
                 if found >= 0:
                     at += found + 1
-                    return at if handle.seek(0, 2) > at else None
+                    return at if at < size else None
                 at += len(block)
     except OSError:
         pass  # reading it says what is wrong
@@ -1073,7 +1073,7 @@ def load_units(
     folders beside PATH...
 
     With `jobs` above 1, forked children each fold a run of the later events
-    (`annotator_parts`: cut at line starts, inside a file where that evens the
+    (`reading_parts`: cut at line starts, inside a file where that evens the
     runs out) while this process folds the first run, and their results are
     merged in file order, as if read here one after another (`absorb`,
     `annotate.forked`).
@@ -1088,7 +1088,7 @@ def load_units(
     """
     files = event_files(paths)
     corpus, loaded = (articles, None) if isinstance(articles, Corpus) else (None, articles)
-    parts = annotator_parts(files, jobs, ARTICLE_BYTE_COST * corpus.size if corpus is not None else 0)
+    parts = reading_parts(files, jobs, ARTICLE_BYTE_COST * corpus.size if corpus is not None else 0)
     # Children forked before the articles are read fold without them, unchecked.
     unchecked = corpus is not None
     with gc_paused():

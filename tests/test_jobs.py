@@ -349,7 +349,7 @@ def test_parts_are_cut_at_line_starts_inside_files(tmp_path: Path, monkeypatch: 
         path.write_bytes(b"123456789\n" * 10)  # 10 lines of 10 bytes
         files.append(path)
     f0, f1, f2, f3 = files
-    parts = annotate.units.annotator_parts
+    parts = annotate.units.reading_parts
     # Shares of 400 bytes over 2.15 (a child's part costs 15% more): the first ends at byte 214.
     assert parts(files, 2) == [[Range(f0), Range(f1), Range(f2, 0, 20)], [Range(f2, 20), Range(f3)]]
     assert parts(files, 3) == [
@@ -665,7 +665,7 @@ def test_an_adjudicated_event_where_a_file_is_cut_is_refused_as_in_one_process(
     # Found in review: the check ran only where the annotator changed, which a cut also does.
     generate(tmp_path, articles=2, claims_per_article=8, annotators=1, seed=1)
     path = tmp_path / "annotations" / "annotator0.jsonl"
-    [[_], [cut]] = annotate.units.annotator_parts([path], 2)
+    [[_], [cut]] = annotate.units.reading_parts([path], 2)
     data = path.read_bytes()
     events = [orjson.loads(line) for line in data.splitlines()]
     number = data[: cut.start].count(b"\n")
@@ -700,6 +700,6 @@ def test_segments_come_in_the_order_of_one_process(tmp_path: Path, forks: Forks)
     alone = load_units(paths, None, gold=[], jobs=1)
     shared = load_units(paths, None, gold=[], jobs=2)
     assert forks
-    assert annotate.units.annotator_parts(annotate.units.event_files(paths), 2)[0][0].stop
+    assert annotate.units.reading_parts(annotate.units.event_files(paths), 2)[0][0].stop
     assert list(alone.segments) == [(1, "gen-00001"), (0, "gen-00000")]
     assert list(shared.segments) == list(alone.segments)
