@@ -140,6 +140,13 @@ class Child(Generic[T]):
             report(done - self._shown)
             self._shown = done
 
+    def ended(self) -> bool:
+        """Whether the child has finished (its result is arriving) or died: `result()` then does not wait long."""
+        if self._pipe is None:
+            return True
+        ready, _, _ = select.select([self._pipe], [], [], 0)
+        return bool(ready)
+
     def stop(self) -> None:
         """End the child unless its result was taken, and reap it (safe to call twice)."""
         if self._pipe is None:
@@ -190,6 +197,46 @@ class Tickets:
         if self._pipe is not None:
             os.close(self._pipe)
             self._pipe = None
+
+
+class SharedSizes:
+    """Numbers (sizes in bytes) that processes publish for one another, in memory they all share.
+
+    Each is set once, by the process that knows it, and read by any: created
+    before forking, the memory is shared with every child. Each number is
+    stored beside its complement and read back only when the two agree, so a
+    read that overlaps the write (or sees it only in part) is "not yet", never
+    a wrong number, whatever the processor's memory ordering.
+    """
+
+    _ENTRY = struct.Struct("qq")
+
+    def __init__(self, count: int) -> None:
+        # Zeroed memory: (0, 0) is not a number and its complement, so nothing is set yet.
+        self._memory = mmap.mmap(-1, max(1, count) * self._ENTRY.size)
+
+    def set(self, index: int, value: int) -> None:
+        """Publish number `index`."""
+        self._ENTRY.pack_into(self._memory, index * self._ENTRY.size, value, ~value)
+
+    def get(self, index: int) -> int | None:
+        """Number `index`, or None while it is not set."""
+        value, check = self._ENTRY.unpack_from(self._memory, index * self._ENTRY.size)
+        return value if check == ~value else None
+
+    def run(self, start: int, count: int) -> list[int] | None:
+        """Numbers `start` to `start + count - 1`, or None while any of them is not set."""
+        found = []
+        for index in range(start, start + count):
+            value = self.get(index)
+            if value is None:
+                return None
+            found.append(value)
+        return found
+
+    def close(self) -> None:
+        """Give up the memory (safe to call twice)."""
+        self._memory.close()
 
 
 def start_children(works: Sequence[Callable[[Report], T]]) -> list[Child[T]]:

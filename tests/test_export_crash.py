@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -87,6 +88,17 @@ def start_export_in_children(root: Path, out: Path) -> subprocess.Popen[bytes]:
     return start_export(root, out, "--jobs", "2", program=("-c", EXPORT_IN_CHILDREN))
 
 
+def children_of(pid: int) -> set[int]:
+    """The processes whose parent is `pid`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.add(int(entry.name))
+    return found
+
+
 def running(pid: int) -> bool:
     """Whether process `pid` still runs (a zombie waiting to be reaped does not)."""
     try:
@@ -111,12 +123,14 @@ def test_kill_minus_9_mid_export_with_jobs_ends_its_children_and_leaves_the_prev
         export = start_export_in_children(tmp_path, out)
         children: set[int] = set()
         deadline = time.monotonic() + 60
+        staged = folder / f".claims.jsonl.{export.pid}.partial"
         while not children and time.monotonic() < deadline and export.poll() is None:
-            # A child writes its records to `.claims.jsonl.<the export's pid>-<its pid>.partial`.
-            owners = [path.name.split(".")[-2] for path in folder.iterdir() if path.name.endswith(".partial")]
-            children = {int(owner.split("-")[1]) for owner in owners if "-" in owner}
+            # The records pass: the staged file has records, written by this export and its children.
+            with contextlib.suppress(OSError):
+                if staged.stat().st_size:
+                    children = children_of(export.pid)
             time.sleep(0.001)
-        assert children, "no child wrote records before the export ended"
+        assert children, "the export ended before its children wrote records"
         export.send_signal(signal.SIGKILL)
         export.wait()
         deadline = time.monotonic() + 10

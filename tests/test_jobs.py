@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random
 import resource
 import shutil
 import signal
@@ -532,32 +533,58 @@ def test_each_ticket_is_taken_once_by_one_of_the_processes() -> None:
         annotate.forked.Tickets(256)
 
 
-@pytest.mark.parametrize("in_kernel", [True, False])
-def test_pieces_written_by_several_processes_are_joined_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_kernel: bool
-) -> None:
-    # Each process writes the pieces it took one after another into its own
-    # part file; the export is every piece in piece order, whoever wrote it.
-    if not in_kernel:  # another kernel, or part files on another file system
+def test_pieces_made_by_several_processes_land_in_piece_order(tmp_path: Path) -> None:
+    # Each process makes the pieces it takes, at its own pace, and writes each
+    # straight into the files once every earlier piece's size is known: the
+    # files hold every piece in piece order, whoever made it and whenever.
+    count = 60
+    tickets = annotate.forked.Tickets(count)
+    sizes = annotate.forked.SharedSizes(count * 2)
+    first, second = (tmp_path / "claims.csv").open("wb"), (tmp_path / "claims.train.csv").open("wb")
+    first.write(b"header\n")  # a piece's place is after what the file holds already
+    first.flush()
+    placed = annotate.export._PlacedPieces([first, second], count, sizes)
 
-        def refused(*args: object) -> int:
-            raise OSError(errno.EXDEV, "Invalid cross-device link")
+    def contents(number: int) -> list[memoryview]:
+        # Pieces of different sizes, some empty in the second file (no record of that split).
+        return [
+            memoryview(b"piece %d\n" % number * (number % 4 + 1)),
+            memoryview(b"train %d\n" % number * (number % 2)),
+        ]
 
-        monkeypatch.setattr(os, "copy_file_range", refused)
-    first, second = tmp_path / "first.partial", tmp_path / "second.partial"
-    first.write_bytes(b"piece 1\npiece 2\npiece 4\n")
-    second.write_bytes(b"piece 0\npiece 3\n")
+    def make(report: object) -> list[int]:
+        rng = random.Random(os.getpid())
+        taken = []
+        while (number := tickets.take()) is not None:
+            time.sleep(rng.uniform(0, 0.004))
+            placed.add(number, contents(number))
+            taken.append(number)
+        while not placed.place():
+            time.sleep(0.001)
+        return taken
 
-    def taken(*pieces: tuple[int, int]) -> list[annotate.export._Piece]:
-        return [annotate.export._Piece(number, [end], Counter(), Counter()) for number, end in pieces]
+    children = annotate.forked.start_children([make, make])
+    mine = make(None)
+    theirs = [child.result() for child in children]
+    tickets.close()
+    first.close()
+    second.close()
+    assert mine and all(theirs) and sorted([*mine, *theirs[0], *theirs[1]]) == list(range(count))
+    expected = [b"".join(bytes(contents(n)[column]) for n in range(count)) for column in (0, 1)]
+    assert (tmp_path / "claims.csv").read_bytes() == b"header\n" + expected[0]
+    assert (tmp_path / "claims.train.csv").read_bytes() == expected[1]
+    assert placed.end(0) == len(b"header\n" + expected[0]) and placed.end(1) == len(expected[1])
 
-    shares = [(first, taken((1, 8), (2, 16), (4, 24))), (second, taken((0, 8), (3, 16)))]
-    with (tmp_path / "claims.csv").open("wb") as handle:
-        handle.write(b"header\n")
-        annotate.export._join_pieces(handle, 0, shares)
-        handle.write(b"after\n")
-    joined = (tmp_path / "claims.csv").read_bytes()
-    assert joined == b"header\n" + b"".join(b"piece %d\n" % n for n in range(5)) + b"after\n"
+
+def test_a_shared_size_reads_as_unset_until_it_is_set() -> None:
+    sizes = annotate.forked.SharedSizes(3)
+    assert [sizes.get(i) for i in range(3)] == [None, None, None] and sizes.run(0, 3) is None
+    sizes.set(0, 0)
+    sizes.set(2, 2**40)
+    assert [sizes.get(i) for i in range(3)] == [0, None, 2**40] and sizes.run(0, 2) is None
+    sizes.set(1, 7)
+    assert sizes.run(0, 3) == [0, 7, 2**40]
+    sizes.close()
 
 
 def open_descriptors() -> dict[int, str]:
@@ -653,6 +680,70 @@ def test_a_child_killed_holding_a_piece_replaces_nothing(
     assert export(project, out, "--jobs", "2") == 2
     assert forks
     err = capsys.readouterr().err
+    assert "a worker process ended without its result" in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+    assert [path.name for path in out.iterdir()] == ["claims.jsonl"]
+    assert (out / "claims.jsonl").read_bytes() == b"the earlier export\n"
+
+
+# An export with three processes in which the child forked last takes a piece
+# and dies with it, once its sibling is running; this process takes its pieces
+# only after a second, so the survivor takes the rest and waits for the lost one.
+LAST_CHILD_DIES = """
+import os, sys, time
+import annotate.agreement, annotate.export, annotate.units
+from annotate.cli import main
+
+annotate.units.PARALLEL_BYTES = annotate.export.PARALLEL_RECORDS = 0
+real = annotate.export._records_apart
+parent = os.getpid()
+
+
+def children():
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
+def last_child_dies(plan, articles, units, assignment, pieces, tickets, *rest):
+    time.sleep(0.3)  # both children are forked by now
+    if os.getpid() == max(children()):
+        tickets.take()
+        os._exit(9)
+    return real(plan, articles, units, assignment, pieces, tickets, *rest)
+
+
+def slow_agreement(*args, **kwargs):
+    time.sleep(1)  # this process's part before it takes pieces: the children take them all
+    return real_agreement(*args, **kwargs)
+
+
+real_agreement = annotate.agreement.agreement_report
+annotate.agreement.agreement_report = slow_agreement
+annotate.export._records_apart = last_child_dies
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_child_killed_holding_a_piece_its_sibling_waits_for_ends_the_export(project: Path) -> None:
+    # The surviving child waits for the size of the piece the other took: this
+    # process must notice the dead one rather than wait on the survivor for ever.
+    out = project / "out"
+    out.mkdir()
+    (out / "claims.jsonl").write_bytes(b"the earlier export\n")
+    arguments = ["export", "--corpus", str(project / "corpus"), "--annotations", str(project / "annotations")]
+    arguments += ["--out", str(out / "claims.jsonl"), "--force", "--skip-bad", "--jobs", "3"]
+    done = subprocess.run(
+        [sys.executable, "-c", LAST_CHILD_DIES, *arguments], cwd=ROOT, capture_output=True, timeout=60
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
     assert "a worker process ended without its result" in err.strip().splitlines()[-1]
     assert "Traceback" not in err
     assert [path.name for path in out.iterdir()] == ["claims.jsonl"]
