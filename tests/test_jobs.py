@@ -545,12 +545,14 @@ def test_pieces_made_by_several_processes_land_in_piece_order(tmp_path: Path) ->
     first.flush()
     placed = annotate.export._PlacedPieces([first, second], count, sizes)
 
-    def contents(number: int) -> list[memoryview]:
+    def contents(number: int) -> list[annotate.export._Chunks]:
         # Pieces of different sizes, some empty in the second file (no record of that split).
-        return [
-            memoryview(b"piece %d\n" % number * (number % 4 + 1)),
-            memoryview(b"train %d\n" % number * (number % 2)),
-        ]
+        first, second = annotate.export._Chunks(), annotate.export._Chunks()
+        for _ in range(number % 4 + 1):
+            first.write(b"piece %d\n" % number)
+        if number % 2:
+            second.write(b"train %d\n" % number)
+        return [first, second]
 
     def make(report: object) -> list[int]:
         rng = random.Random(os.getpid())
@@ -570,10 +572,27 @@ def test_pieces_made_by_several_processes_land_in_piece_order(tmp_path: Path) ->
     first.close()
     second.close()
     assert mine and all(theirs) and sorted([*mine, *theirs[0], *theirs[1]]) == list(range(count))
-    expected = [b"".join(bytes(contents(n)[column]) for n in range(count)) for column in (0, 1)]
+    expected = [b"".join(b"".join(contents(n)[column]) for n in range(count)) for column in (0, 1)]
     assert (tmp_path / "claims.csv").read_bytes() == b"header\n" + expected[0]
     assert (tmp_path / "claims.train.csv").read_bytes() == expected[1]
     assert placed.end(0) == len(b"header\n" + expected[0]) and placed.end(1) == len(expected[1])
+
+
+def test_a_piece_written_in_part_is_written_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pwritev may write less than asked (a signal, a nearly full disk): the rest follows.
+    real = os.pwritev
+
+    def short(fd: int, buffers: list[bytes], at: int) -> int:
+        return real(fd, [b"".join(buffers)[:3]], at)
+
+    monkeypatch.setattr(os, "pwritev", short)
+    monkeypatch.setattr(annotate.export, "_IOV_MAX", 2)  # and more chunks than one call takes
+    chunks = [b"first line\n", b"second\n", b"third\n", b"", b"fourth\n", b"fifth\n"]
+    with (tmp_path / "claims.jsonl").open("wb") as handle:
+        handle.write(b"header\n")
+        handle.flush()
+        annotate.export._write_at(handle.fileno(), chunks, 7)
+    assert (tmp_path / "claims.jsonl").read_bytes() == b"header\n" + b"".join(chunks)
 
 
 def test_a_shared_size_reads_as_unset_until_it_is_set() -> None:
