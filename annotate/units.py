@@ -64,13 +64,14 @@ from __future__ import annotations
 
 import bisect
 import gc
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -854,32 +855,43 @@ class _Loader:
                 f"body; their {dropped} labels were left out (pass --corpus DIR to keep those for the current body)"
             )
         self.sort_annotators()
-        # Ids are in first-seen order, which is nearly sorted already (annotators
-        # label an article from top to bottom): this sort is close to linear.
-        ordered = sorted(range(size), key=units.unit_keys.__getitem__)
-        _match_overlaps(units, ordered)
-        voted = [profile.count(None) < len(profile) for profile in zip(*units.labels, strict=True)]
-        units.order = [uid for uid in ordered if voted[uid]] if units.labels else []
+        keys = units.unit_keys
+        # Ids are in first-seen order: sorted already when annotators went through the
+        # articles in corpus order (checked in one C-level pass), else nearly sorted
+        # (each article from top to bottom), which this sort takes in close to linear time.
+        if all(map(operator.lt, keys, islice(keys, 1, None))):
+            ordered = list(range(size))
+        else:
+            ordered = sorted(range(size), key=keys.__getitem__)
+        # The annotators who left each unit alone: one pass, for the overlap matching and for `order`.
+        missing = [profile.count(None) for profile in zip(*units.labels, strict=True)]
+        moved = _match_overlaps(units, ordered, missing)
+        annotators = len(units.annotators)
+        units.order = (
+            [uid for uid in ordered if missing[uid] < annotators and uid not in moved] if units.labels else []
+        )
         if len(self.schema_files) == 1:
             units.schema_ref = next(iter(self.schema_files))
         return units
 
 
-def _match_overlaps(units: UnitSet, ordered: list[int]) -> None:
+def _match_overlaps(units: UnitSet, ordered: list[int], missing: list[int]) -> set[int]:
     """Move each vote no other annotator shares exactly to the best-overlapping unit (module rule 2).
 
-    `ordered` is every id sorted by key, so each article's spans are one run of it.
+    `ordered` is every id sorted by key, so each article's spans are one run
+    of it; `missing[uid]` is how many annotators left unit `uid` alone. Returns
+    the units whose only vote moved: they have none now.
     """
+    moved: set[int] = set()
     annotators = len(units.annotators)
     if annotators < 2:
-        return
+        return moved
     keys = units.unit_keys
     orphans: dict[str, list[int]] = defaultdict(list)
-    for uid, profile in enumerate(zip(*units.labels, strict=True)):
-        if profile.count(None) == annotators - 1:
-            orphans[keys[uid][0]].append(uid)
+    for uid in [uid for uid, count in enumerate(missing) if count == annotators - 1]:
+        orphans[keys[uid][0]].append(uid)
     if not orphans:
-        return
+        return moved
     holders: dict[int, set[int]] = {}
 
     def holders_of(uid: int) -> set[int]:
@@ -932,6 +944,8 @@ def _match_overlaps(units: UnitSet, ordered: list[int]) -> None:
             owners.discard(owner)
             holders_of(target).add(owner)
             units.overlap_uids.add(target)
+            moved.add(orphan)
+    return moved
 
 
 @contextmanager

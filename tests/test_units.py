@@ -265,6 +265,33 @@ def test_annotators_are_in_name_order_whatever_the_file_order(tmp_path: Path) ->
     }
 
 
+@pytest.mark.parametrize("labelled_in_order", [True, False])
+def test_units_come_in_key_order_whatever_order_they_were_labelled_in(
+    tmp_path: Path, labelled_in_order: bool
+) -> None:
+    # Read in order (the fast path) or not (sorted), the units are in key order,
+    # and a unit whose only vote moved to an overlapping one is left out.
+    spans = [("b", 0, 10), ("b", 20, 30), ("a", 40, 50), ("a", 0, 10), ("a", 5, 9), ("b", 40, 50)]
+    if labelled_in_order:
+        spans.sort()
+    amy = [
+        raw_event("amy", start, end, article_id=article)
+        for article, start, end in spans
+        if (start, end) != (5, 9)
+    ]
+    bob = [
+        raw_event("bob", start, end, article_id=article)
+        for article, start, end in spans
+        if (start, end) != (0, 10)
+    ]
+    folder = tmp_path / "annotations"
+    units = load_units([write(folder, "amy", amy), write(folder, "bob", bob)])
+    keys = [units.unit_keys[uid] for uid in units.order]
+    # amy's a:0-10 and bob's a:5-9 overlap: the longer one's vote joins the shorter, and a:0-10 is no unit.
+    assert keys == [("a", 5, 9), ("a", 40, 50), ("b", 0, 10), ("b", 20, 30), ("b", 40, 50)]
+    assert sorted(units.unit(("a", 5, 9)).votes) == ["amy", "bob"]
+
+
 def test_progress_reports_every_byte_read(tmp_path: Path) -> None:
     folder = tmp_path / "annotations"
     paths = [
