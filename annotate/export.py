@@ -885,9 +885,13 @@ class _PlacedPieces:
         for number in sorted(self.held):
             if number >= len(starts):
                 break  # neither it nor a later piece has its place yet
-            for fd, at, chunks in zip(self.fds, starts[number], self.held.pop(number), strict=True):
+            # Its own size is known (this process published it): so is where it ends.
+            ends = starts[number + 1]
+            for fd, at, end, chunks in zip(
+                self.fds, starts[number], ends, self.held.pop(number), strict=True
+            ):
                 _write_at(fd, chunks, at)
-                start_writeback(fd, at, chunks.size())
+                start_writeback(fd, at, end - at)
         return len(starts) > self.pieces and not self.held
 
     def end(self, column: int) -> int:
@@ -1013,9 +1017,9 @@ def _records(
 ) -> Tally:
     """Write the decided units of `units.order[span]` that pass the filters; count the rest in `excluded`."""
     options = plan.options
-    # One count per (article, label, decision, annotators) while streaming; the
-    # summary's counters are derived from it afterwards (one dict update a record).
-    tally: Tally = Counter()
+    # One count per (article, label, decision, annotators), counted at the end in
+    # one C-level pass; the summary's counters are derived from it afterwards.
+    counted: list[tuple[str, str | None, str, tuple[str, ...]]] = []
     interchange = options.fmt in TASK_FORMATS
     tie_reason = _tie_reason(options.fmt)
     minimum = options.min_annotators
@@ -1052,8 +1056,8 @@ def _records(
             sink = sinks[split_path(options.out, split) if split else options.out]
         assert shared is not None and sink is not None
         sink.write(unit, shared)
-        tally[article_id, label, method, unit.voters] += 1
-    return tally
+        counted.append((article_id, label, method, unit.voters))
+    return Counter(counted)
 
 
 def _records_shared(
