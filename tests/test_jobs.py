@@ -469,7 +469,7 @@ EXPORT_IN_CHILDREN = (
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_full_disk_while_joining_parts_leaves_no_partial_file(project: Path, jobs: str) -> None:
+def test_a_full_disk_while_writing_records_leaves_no_partial_file(project: Path, jobs: str) -> None:
     # Found in review: discarding the staged files closed each one first, which
     # flushed its buffer, failed again on the full disk and left the partial files.
     out = project / "out"
