@@ -11,13 +11,15 @@ the new one, never a partial one. The same input gives byte-identical output:
 units come in key order, record keys are sorted, and nothing depends on the clock.
 
 The export is one streaming pass over the units: each record is built, encoded
-and buffered, and no list of records is ever held.
+and buffered, and no list of all the records is ever held (shared with
+children, each process holds a few pieces at most, `MOST_HELD`).
 """
 
 from __future__ import annotations
 
 import bisect
 import csv
+import errno
 import functools
 import io
 import os
@@ -821,6 +823,10 @@ PARALLEL_RECORDS = 20000
 # Pieces per process: each takes the next when it is free, so all finish within
 # about one piece of each other however the machine shares its cores.
 PIECES_PER_PROCESS = 24
+# Pieces a process may hold made but not yet written (an earlier piece is still
+# being made elsewhere) before it waits rather than take another: what bounds
+# memory when a process is slowed (more processes than cores, a stopped child).
+MOST_HELD = 8
 
 
 def record_pieces(units: UnitSet, fmt: str, jobs: int) -> list[tuple[int, int]]:
@@ -853,7 +859,7 @@ class _PlacedPieces:
     A piece's place in a file is where the piece before it ends: each process
     publishes the sizes of the pieces it makes (`SharedSizes`) and holds a
     piece until every earlier size is known (by then the earlier pieces are
-    made, if not yet written), then writes it with `os.pwrite`. The processes
+    made, if not yet written), then writes it with `os.pwritev`. The processes
     write in parallel and nothing is copied or joined afterwards (joining
     part files took 0.25-0.4 s of the benchmark's export, in this process
     alone); the kernel starts writing each piece to disk once it is in place.
@@ -890,9 +896,21 @@ class _PlacedPieces:
             for fd, at, end, chunks in zip(
                 self.fds, starts[number], ends, self.held.pop(number), strict=True
             ):
-                _write_at(fd, chunks, at)
-                start_writeback(fd, at, end - at)
+                if end > at:
+                    _write_at(fd, chunks, at)
+                    start_writeback(fd, at, end - at)
         return len(starts) > self.pieces and not self.held
+
+    def make_room(self, wait: Callable[[], bool]) -> None:
+        """Before this process makes another piece: wait while it holds `MOST_HELD` that it cannot write yet.
+
+        `wait()` pauses while other processes make pieces, and says whether any still can.
+        """
+        self.place()
+        while len(self.held) >= MOST_HELD:
+            if not wait():
+                break  # nobody else is left to make the earlier pieces: the check at the end says so
+            self.place()
 
     def end(self, column: int) -> int:
         """Where the last piece ends in file `column` (every place known)."""
@@ -919,7 +937,7 @@ class _Chunks(list[bytes]):
 
 
 # The most buffers one `os.pwritev` takes (POSIX guarantees 16; Linux has 1024).
-_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") and "SC_IOV_MAX" in os.sysconf_names else 16
+_IOV_MAX = max(16, os.sysconf("SC_IOV_MAX") if "SC_IOV_MAX" in getattr(os, "sysconf_names", {}) else 16)
 
 
 def _write_at(fd: int, chunks: list[bytes], at: int) -> None:
@@ -945,11 +963,19 @@ def _take_pieces(
     tickets: Tickets,
     placed: _PlacedPieces,
     report: Callable[[int], None],
+    wait: Callable[[], bool],
 ) -> list[_Piece]:
-    """Make each piece taken from `tickets` in memory and write it at its place (`placed`) once that is known."""
+    """Make each piece taken from `tickets` in memory and write it at its place (`placed`) once that is known.
+
+    `wait()` pauses while other processes make pieces (`_PlacedPieces.make_room`).
+    """
     decided = Decided()
     taken = []
-    while (number := tickets.take()) is not None:
+    while True:
+        placed.make_room(wait)
+        number = tickets.take()
+        if number is None:
+            break
         buffers = [_Chunks() for _ in plan.targets]
         sinks = {
             target: _data_sink(plan, buffer, header=False)
@@ -978,12 +1004,18 @@ def _records_apart(
 
     (Under its own name, so that the children's part can be told apart, and made to fail in tests.)
     A child waits only for pieces other processes are making; if one of them
-    dies, the export stops every child.
+    dies, the parent notices and stops every child.
     """
-    taken = _take_pieces(plan, articles, units, assignment, pieces, tickets, placed, report)
+    taken = _take_pieces(plan, articles, units, assignment, pieces, tickets, placed, report, _pause)
     while not placed.place():
-        time.sleep(0.001)
+        _pause()
     return taken
+
+
+def _pause() -> bool:
+    """A child's wait for pieces other processes are making (the parent watches over them all)."""
+    time.sleep(0.001)
+    return True
 
 
 def start_writeback(fd: int, start: int = 0, length: int = 0) -> None:
@@ -1017,8 +1049,9 @@ def _records(
 ) -> Tally:
     """Write the decided units of `units.order[span]` that pass the filters; count the rest in `excluded`."""
     options = plan.options
-    # One count per (article, label, decision, annotators), counted at the end in
-    # one C-level pass; the summary's counters are derived from it afterwards.
+    # One count per (article, label, decision, annotators), counted a batch at a
+    # time in one C-level pass; the summary's counters are derived from it afterwards.
+    tally: Tally = Counter()
     counted: list[tuple[str, str | None, str, tuple[str, ...]]] = []
     interchange = options.fmt in TASK_FORMATS
     tie_reason = _tie_reason(options.fmt)
@@ -1057,7 +1090,11 @@ def _records(
         assert shared is not None and sink is not None
         sink.write(unit, shared)
         counted.append((article_id, label, method, unit.voters))
-    return Counter(counted)
+        if len(counted) == _BATCH:
+            tally.update(counted)
+            counted.clear()
+    tally.update(counted)
+    return tally
 
 
 def _records_shared(
@@ -1085,10 +1122,11 @@ def _records_shared(
         _sink(plan, handle).close()  # the csv header, if any
         handle.flush()  # before forking: a child must not inherit it unwritten
     tickets = Tickets(len(pieces))
-    sizes = SharedSizes(len(pieces) * len(handles))
-    placed = _PlacedPieces(handles, len(pieces), sizes)
+    sizes: SharedSizes | None = None
     children: list[Child[list[_Piece]]] = []
     try:
+        sizes = SharedSizes(len(pieces) * len(handles))
+        placed = _PlacedPieces(handles, len(pieces), sizes)
         # Forked before the progress bar starts its thread.
         children = start_children(
             [
@@ -1104,32 +1142,43 @@ def _records_shared(
                 for child in children:
                     child.show(tick)
 
-            value = meanwhile()
-            shares[0] = _take_pieces(plan, articles, units, assignment, pieces, tickets, placed, shown)
-            # Each child's result as it ends: one that died (holding a piece) raises
-            # here, rather than leaving the others waiting for that piece's size.
             waiting = dict(enumerate(children, 1))
-            while waiting:
+
+            def wait() -> bool:
+                """A pause while the children make pieces; whether any is still at work.
+
+                Each child's result is taken as it ends: one that died (holding a piece)
+                raises here, rather than leaving the others waiting for that piece's size.
+                """
                 for number, child in list(waiting.items()):
                     if child.ended():
                         shares[number] = waiting.pop(number).result(tick)
-                placed.place()  # this process's pieces, as soon as their places are known
                 if waiting:
                     time.sleep(0.001)
                     for child in waiting.values():
                         child.show(tick)
+                return bool(waiting)
+
+            value = meanwhile()
+            shares[0] = _take_pieces(plan, articles, units, assignment, pieces, tickets, placed, shown, wait)
+            while wait():
+                placed.place()  # this process's pieces, as soon as their places are known
         taken = sorted(
             (piece for share in shares.values() for piece in share), key=lambda piece: piece.number
         )
         if [piece.number for piece in taken] != list(range(len(pieces))) or not placed.place():
             raise RuntimeError(
-                f"the records pass made pieces {[piece.number for piece in taken]} of {len(pieces)}"
+                f"the records pass made pieces {[piece.number for piece in taken]} of {len(pieces)}, "
+                f"and wrote all but {sorted(placed.held)}"
             )
         for column, handle in enumerate(handles):
+            if os.fstat(handle.fileno()).st_size != placed.end(column):
+                raise OSError(errno.EIO, "the export is shorter than the records written into it")
             handle.seek(placed.end(column))
     finally:
         tickets.close()
-        sizes.close()
+        if sizes is not None:
+            sizes.close()
         for child in children:
             child.stop()
     # Counted in piece order, as one process would: the summary's counters keep that order.

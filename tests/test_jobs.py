@@ -681,6 +681,42 @@ def test_a_full_disk_while_writing_pieces_names_the_folder_as_one_process_does(p
     assert f"{out}: cannot write the export" in errors[0]
 
 
+def test_a_slow_child_holds_back_how_many_pieces_this_process_keeps_in_memory(
+    project: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The child is slow with its first piece (a stopped process, more processes
+    # than cores): the pieces after it cannot be written yet, and this process
+    # waits rather than hold more than MOST_HELD of them in memory.
+    assert export(project, project / "one", "--jobs", "1") == 0
+    parent = os.getpid()
+    real_records = annotate.export._records
+    slowed: list[bool] = []
+
+    def slow_first_piece_in_the_child(*args: Any) -> object:
+        if os.getpid() != parent and not slowed:
+            slowed.append(True)
+            time.sleep(0.5)
+        return real_records(*args)
+
+    held: list[int] = []
+    real_add = annotate.export._PlacedPieces.add
+
+    def counted(self: annotate.export._PlacedPieces, number: int, contents: Any) -> None:
+        real_add(self, number, contents)
+        if os.getpid() == parent:
+            held.append(len(self.held))
+
+    monkeypatch.setattr(annotate.export, "_records", slow_first_piece_in_the_child)
+    monkeypatch.setattr(annotate.export._PlacedPieces, "add", counted)
+    monkeypatch.setattr(annotate.export, "MOST_HELD", 2)
+    monkeypatch.setattr(annotate.export, "PIECES_PER_PROCESS", 100)  # a piece per article
+    assert export(project, project / "two", "--jobs", "2") == 0
+    assert forks
+    assert len(held) >= 4 and max(held) == 2  # it held some, and never more than two
+    one = {path.name: path.read_bytes() for path in (project / "one").iterdir()}
+    assert one == {path.name: path.read_bytes() for path in (project / "two").iterdir()}
+
+
 def test_a_child_killed_holding_a_piece_replaces_nothing(
     project: Path, forks: Forks, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
