@@ -954,21 +954,24 @@ def _write_at(fd: int, chunks: list[bytes], at: int) -> None:
         at += size
 
 
-def _take_pieces(
-    plan: ExportPlan,
-    articles: Mapping[str, Article],
-    units: UnitSet,
-    assignment: Mapping[str, str],
-    pieces: Sequence[tuple[int, int]],
-    tickets: Tickets,
-    placed: _PlacedPieces,
-    report: Callable[[int], None],
-    wait: Callable[[], bool],
-) -> list[_Piece]:
-    """Make each piece taken from `tickets` in memory and write it at its place (`placed`) once that is known.
+class _SharedPass(NamedTuple):
+    """What every process of a records pass shared with children works from."""
+
+    plan: ExportPlan
+    articles: Mapping[str, Article]
+    units: UnitSet
+    assignment: Mapping[str, str]
+    pieces: Sequence[tuple[int, int]]
+    tickets: Tickets
+    placed: _PlacedPieces
+
+
+def _take_pieces(work: _SharedPass, report: Callable[[int], None], wait: Callable[[], bool]) -> list[_Piece]:
+    """Make each piece taken from the tickets in memory and write it at its place once that is known.
 
     `wait()` pauses while other processes make pieces (`_PlacedPieces.make_room`).
     """
+    plan, articles, units, assignment, pieces, tickets, placed = work
     decided = Decided()
     taken = []
     while True:
@@ -990,24 +993,15 @@ def _take_pieces(
     return taken
 
 
-def _records_apart(
-    plan: ExportPlan,
-    articles: Mapping[str, Article],
-    units: UnitSet,
-    assignment: Mapping[str, str],
-    pieces: Sequence[tuple[int, int]],
-    tickets: Tickets,
-    placed: _PlacedPieces,
-    report: Callable[[int], None],
-) -> list[_Piece]:
+def _records_apart(work: _SharedPass, report: Callable[[int], None]) -> list[_Piece]:
     """What a forked child of the export runs: its pieces, then the wait until each is in place.
 
     (Under its own name, so that the children's part can be told apart, and made to fail in tests.)
     A child waits only for pieces other processes are making; if one of them
     dies, the parent notices and stops every child.
     """
-    taken = _take_pieces(plan, articles, units, assignment, pieces, tickets, placed, report, _pause)
-    while not placed.place():
+    taken = _take_pieces(work, report, _pause)
+    while not work.placed.place():
         _pause()
     return taken
 
@@ -1127,12 +1121,10 @@ def _records_shared(
     try:
         sizes = SharedSizes(len(pieces) * len(handles))
         placed = _PlacedPieces(handles, len(pieces), sizes)
+        work = _SharedPass(plan, articles, units, assignment, pieces, tickets, placed)
         # Forked before the progress bar starts its thread.
         children = start_children(
-            [
-                functools.partial(_records_apart, plan, articles, units, assignment, pieces, tickets, placed)
-                for _ in range(plan.options.jobs - 1)
-            ]
+            [functools.partial(_records_apart, work) for _ in range(plan.options.jobs - 1)]
         )
         shares: dict[int, list[_Piece]] = {}
         with progress(len(units.order), "exporting") as tick:
@@ -1160,7 +1152,7 @@ def _records_shared(
                 return bool(waiting)
 
             value = meanwhile()
-            shares[0] = _take_pieces(plan, articles, units, assignment, pieces, tickets, placed, shown, wait)
+            shares[0] = _take_pieces(work, shown, wait)
             while wait():
                 placed.place()  # this process's pieces, as soon as their places are known
         taken = sorted(

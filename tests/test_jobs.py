@@ -727,8 +727,7 @@ def test_a_child_killed_holding_a_piece_replaces_nothing(
     (out / "claims.jsonl").write_bytes(b"the earlier export\n")
 
     def takes_a_piece_and_dies(*args: Any) -> object:
-        tickets = next(arg for arg in args if isinstance(arg, annotate.forked.Tickets))
-        assert tickets.take() is not None
+        assert args[0].tickets.take() is not None
         os._exit(9)
 
     monkeypatch.setattr(annotate.export, "_records_apart", takes_a_piece_and_dies)
@@ -766,12 +765,12 @@ def children():
     return found
 
 
-def last_child_dies(plan, articles, units, assignment, pieces, tickets, *rest):
+def last_child_dies(work, report):
     time.sleep(0.3)  # both children are forked by now
     if os.getpid() == max(children()):
-        tickets.take()
+        work.tickets.take()
         os._exit(9)
-    return real(plan, articles, units, assignment, pieces, tickets, *rest)
+    return real(work, report)
 
 
 def slow_agreement(*args, **kwargs):
