@@ -236,8 +236,11 @@ class UnitSet:
     label_names: list[str] = field(default_factory=list)
     unit_keys: list[SpanKey] = field(default_factory=list)
     uid_of: dict[SpanKey, int] = field(default_factory=dict)
-    info: list[tuple[int, str, str]] = field(default_factory=list)
-    """Per id: (paragraph, text, article_sha256)."""
+    info: list[tuple[int, str | None, str]] = field(default_factory=list)
+    """Per id: (paragraph, text, article_sha256); text is None where it was checked
+    against the article's body (`bodies`), so that it is not kept twice."""
+    bodies: dict[str, str] = field(default_factory=dict)
+    """The body of each article whose span texts `info` does not keep."""
     labels: list[list[int | None]] = field(default_factory=list)
     sources: list[list[str | None]] = field(default_factory=list)
     notes: list[dict[int, str]] = field(default_factory=list)
@@ -317,6 +320,8 @@ class UnitSet:
                 votes[name] = vote
         uid = self.uid_of[key]
         paragraph, text, sha = self.info[uid]
+        if text is None:
+            text = self.bodies[key[0]][key[1] : key[2]]
         return Unit(
             key[0], key[1], key[2], paragraph, text, sha, votes, self.gold.get(key), uid in self.overlap_uids
         )
@@ -628,7 +633,8 @@ class _Loader:
             if uid is None:
                 uid = uid_of[key] = len(unit_keys)
                 unit_keys.append(key)
-                info.append((event.paragraph, event.text, sha))
+                # Checked against the body (the article's text at the span): not kept twice.
+                info.append((event.paragraph, event.text if body is None else None, sha))
                 if uid == self.capacity:
                     self.grow()  # extends the column lists in place: the locals still point at them
             elif unchecked and info[uid][1] != event.text:
@@ -686,6 +692,7 @@ class _Loader:
             # checked them, or `holds` will): only the paragraph is sent.
             paragraphs = [paragraph for paragraph, _, _ in units.info]
             units.info = []
+            units.bodies = {}  # the merging process has the articles
         return _Folded(
             units,
             self.schema_files,
@@ -742,7 +749,8 @@ class _Loader:
                     info.append(theirs.info[local])
                 else:
                     article = self.articles[key[0]]  # type: ignore[index]
-                    info.append((folded.paragraphs[local], article.body[key[1] : key[2]], article.sha256))
+                    info.append((folded.paragraphs[local], None, article.sha256))
+                    units.bodies[key[0]] = article.body
                 if uid == self.capacity:
                     self.grow()
             uids.append(uid)
@@ -816,6 +824,7 @@ class _Loader:
             return article_id, None, _UNKNOWN
         if sha != article.sha256:
             return article_id, None, _STALE
+        self.units.bodies[article_id] = article.body
         return article_id, article.body, None
 
     def sort_annotators(self) -> None:
