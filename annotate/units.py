@@ -66,12 +66,14 @@ import bisect
 import gc
 import operator
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -85,7 +87,7 @@ from annotate.event_decode import (
     record_from_line,
     record_ordered,
 )
-from annotate.forked import can_fork, start_children
+from annotate.forked import can_fork, keep_to_exit, start_children
 from annotate.store import Event, LineProblem, SpanKey, event_files
 
 if TYPE_CHECKING:
@@ -473,9 +475,9 @@ class _Folded:
     schema_files: dict[str, list[Path]]
     body_hashes: dict[str, str]
     conflicted: set[str]
-    paragraphs: list[int] | None = None
+    paragraphs: Sequence[int] | None = None
     """With the articles known, or `unchecked`, each span's paragraph (`units.info` is then left empty)."""
-    text_hashes: list[int] | None = None
+    text_hashes: Sequence[int] | None = None
     """`unchecked`: the hash of each span's text, for `_Loader.holds` to check against the articles."""
     texts_differ: bool = False
     """`unchecked`: some span had events with different texts."""
@@ -508,6 +510,7 @@ class _Loader:
         self.conflicted: set[str] = set()
         self.schema_files: dict[str, list[Path]] = {}
         self.capacity = 0
+        self.unsent: list[object] = []
 
     def annotator(self, name: str) -> int:
         """The column of annotator `name`, created on first sight."""
@@ -678,19 +681,25 @@ class _Loader:
             del sources[size:]
 
     def portable(self) -> _Folded:
-        """What this loader folded, to send to the process that merges it (`absorb`)."""
+        """What this loader folded, to send to the process that merges it (`absorb`).
+
+        What is not sent stays referenced from `self.unsent`: a child leaves by
+        `os._exit`, and freeing 200,000 spans first only delays its result.
+        """
         self.trim()
         units = self.units
+        self.unsent = [units.uid_of]
         units.uid_of = {}  # rebuilt from unit_keys where it is merged: not worth its pickling
         paragraphs = text_hashes = None
         if self.unchecked:
             # A forked child has this process's hash secret: the parent hashes the articles'
             # text at each span alike (`holds`), and no copy of every claim's text is sent.
-            text_hashes = [hash(text) for _, text, _ in units.info]
+            text_hashes = array("q", map(hash, map(itemgetter(1), units.info)))
         if self.articles is not None or self.unchecked:
             # With the articles, a span's text and body hash are the article's (the fold
             # checked them, or `holds` will): only the paragraph is sent.
-            paragraphs = [paragraph for paragraph, _, _ in units.info]
+            paragraphs = list(map(itemgetter(0), units.info))
+            self.unsent += [units.info, units.bodies]
             units.info = []
             units.bodies = {}  # the merging process has the articles
         return _Folded(
@@ -1072,7 +1081,9 @@ def _fold_apart(
     loader = _Loader(articles, schemas, unchecked, apart=True)
     for path, start, stop in ranges:
         loader.read(path, report, start, stop)
-    return loader.portable()
+    folded = loader.portable()
+    keep_to_exit(loader)
+    return folded
 
 
 def load_units(
