@@ -112,3 +112,63 @@ def test_missing_article_and_duplicate_ids(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("y", encoding="utf-8")
     with pytest.raises(AnnotateError, match="duplicate article id"):
         discover([tmp_path])
+
+
+def _walked_as_before(folder: Path) -> list[tuple[str, str]]:
+    """(path, article id) of each article file, found as discover did before `article_files`:
+    os.walk, Path.is_file, sorted Paths, and every id from `article_id_for`."""
+    import os
+
+    from annotate.corpus import ARTICLE_SUFFIXES, article_id_for
+
+    found = []
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        for name in names:
+            lower = name.lower()
+            if name.startswith((".", "_")) or lower == "readme.md":
+                continue
+            path = Path(directory, name)
+            if os.path.splitext(lower)[1] in ARTICLE_SUFFIXES and path.is_file():
+                found.append(path)
+    return [(str(path), article_id_for(path, folder)) for path in sorted(found)]
+
+
+def test_a_walked_corpus_gives_the_paths_order_and_ids_of_a_path_by_path_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ids are the contract every event names: the quick walk must give each file the id
+    # resolving its path gives, in the same order, whatever the tree holds.
+    corpus = tmp_path / "corpus"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "far.md").write_text("Far.", encoding="utf-8")
+    (outside / "folder").mkdir()
+    (outside / "folder" / "deep.md").write_text("Deep.", encoding="utf-8")
+    files = [
+        "a.md", "a-b.md", "a b.txt", "A.MD", "x.markdown", "v1.2.md", "dots..md", "notes.rst",
+        "README.md", "readme.MD", "_draft.md", ".hidden.md",
+        "a/b.md", "a/c/d.txt", "a-b/e.md", "a.b/f.md", "Z/g.md", "é/ü.md",
+        ".git/h.md", "_staging/i.md", "ok/_j.md", "ok/.k.md", "ok/l.md", "folder.md/m.md",
+    ]  # fmt: skip
+    for name in files:
+        path = corpus / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Text of {name}.", encoding="utf-8")
+    (corpus / "link-out.md").symlink_to(outside / "far.md")
+    (corpus / "a" / "link-in.md").symlink_to(corpus / ".git" / "h.md")
+    (corpus / "linked-folder").symlink_to(outside / "folder")
+    (corpus / "broken.md").symlink_to(tmp_path / "nowhere.md")
+    (corpus / "dir-link.md").symlink_to(outside / "folder")
+
+    walked = [(str(item.path), item.article_id) for item in discover([corpus])]
+    assert walked == _walked_as_before(corpus)
+    ids = [article_id for _, article_id in walked]
+    assert "a/c/d" in ids and "v1.2" in ids and "dots." in ids and "é/ü" in ids and "folder.md/m" in ids
+    assert "link-out" in ids  # a link out of the corpus: its own name
+    assert ".git/h" in ids  # a link to a file in the corpus: that file's place
+    assert "README" not in ids and "h" not in ids and "deep" not in ids
+    # Through a relative path too, as `annotate export --corpus corpus` gives it.
+    monkeypatch.chdir(tmp_path)
+    relative = [(str(item.path), item.article_id) for item in discover([Path("corpus")])]
+    assert relative == _walked_as_before(Path("corpus"))
