@@ -463,8 +463,16 @@ class _FileState:
     schema: str | None = None
     # The current schema's labels, when known: a label outside them is a bad line.
     labels: LabelSchema | None = None
-    # The article run: (article id as read, body hash, interned id, body to check texts against, skip reason).
-    run: tuple[str | None, str | None, str, str | None, object | None] = (None, None, "", None, None)
+    # The article run: (article id as read, body hash, interned id, body to check texts against,
+    # skip reason, the ids of the article's spans by (start, end)).
+    run: tuple[str | None, str | None, str, str | None, object | None, dict[tuple[int, int], int]] = (
+        None,
+        None,
+        "",
+        None,
+        None,
+        {},
+    )
 
 
 @dataclass
@@ -511,6 +519,10 @@ class _Loader:
         self.schema_files: dict[str, list[Path]] = {}
         self.capacity = 0
         self.unsent: list[object] = []
+        # Per article, the id of each of its spans by (start, end): what the fold looks a span
+        # up in. Events come in runs of one article, whose few spans stay in the CPU cache,
+        # where a lookup in `uid_of` (every span) misses it: 0.12 against 0.3 us a lookup.
+        self.span_ids: dict[str, dict[tuple[int, int], int]] = {}
 
     def annotator(self, name: str) -> int:
         """The column of annotator `name`, created on first sight."""
@@ -584,7 +596,8 @@ class _Loader:
         info = units.info
         column, name, schema = state.column, state.name, state.schema
         labels, sources, notes = self.columns(column)
-        raw_article, sha_run, article_id, body, skip = state.run
+        raw_article, sha_run, article_id, body, skip, spans = state.run
+        span_ids = self.span_ids
         unchecked = self.unchecked
         cleared = self.cleared
         for event in batch.values:
@@ -618,6 +631,7 @@ class _Loader:
             if event.article_id != raw_article or sha != sha_run:
                 raw_article, sha_run = event.article_id, sha
                 article_id, body, skip = self.run(raw_article, sha)
+                spans = span_ids.setdefault(article_id, {})
             if skip is not None:
                 if skip is _UNKNOWN:
                     units.unknown_article_events += 1
@@ -631,10 +645,11 @@ class _Loader:
                 continue
             if event.segment:
                 units.segments.setdefault((column, article_id), []).append(event.asdict())
-            key = (article_id, start, end)
-            uid = uid_of.get(key)
+            span = (start, end)
+            uid = spans.get(span)
             if uid is None:
-                uid = uid_of[key] = len(unit_keys)
+                key = (article_id, start, end)
+                uid = spans[span] = uid_of[key] = len(unit_keys)
                 unit_keys.append(key)
                 # Checked against the body (the article's text at the span): not kept twice.
                 info.append((event.paragraph, event.text if body is None else None, sha))
@@ -669,7 +684,7 @@ class _Loader:
                 if notes:
                     notes.pop(uid, None)
         state.schema = schema
-        state.run = (raw_article, sha_run, article_id, body, skip)
+        state.run = (raw_article, sha_run, article_id, body, skip, spans)
 
     def trim(self) -> None:
         """Cut the columns back to the ids in use (they grow in steps of `_GROWTH`)."""
@@ -748,11 +763,18 @@ class _Loader:
         units = self.units
         uid_of, unit_keys, info, article_ids = units.uid_of, units.unit_keys, units.info, self.article_ids
         uids: list[int] = []
-        for local, key in enumerate(theirs.unit_keys):
-            uid = uid_of.get(key)
+        current: str | None = None
+        spans: dict[tuple[int, int], int] = {}
+        for local, (their_article, start, end) in enumerate(theirs.unit_keys):
+            if their_article != current:  # their spans too come in runs of one article
+                current = their_article
+                article_id = article_ids.setdefault(their_article, their_article)
+                spans = self.span_ids.setdefault(article_id, {})
+            span = (start, end)
+            uid = spans.get(span)
             if uid is None:
-                key = (article_ids.setdefault(key[0], key[0]), key[1], key[2])
-                uid = uid_of[key] = len(unit_keys)
+                key = (article_id, start, end)
+                uid = spans[span] = uid_of[key] = len(unit_keys)
                 unit_keys.append(key)
                 if folded.paragraphs is None:
                     info.append(theirs.info[local])
