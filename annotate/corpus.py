@@ -8,7 +8,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -125,8 +125,14 @@ class Article:
         return bool(self.sha256 == event["article_sha256"] and text == event["text"])
 
 
-@lru_cache(maxsize=1024)
 def _resolved(folder: Path) -> Path:
+    # Cached by where the folder is, not by how it was named: a relative name
+    # means another folder once the working directory changes.
+    return _resolved_absolute(folder.absolute())
+
+
+@lru_cache(maxsize=1024)
+def _resolved_absolute(folder: Path) -> Path:
     # Folders are resolved once, not once per article (10,000 realpath walks).
     return folder.resolve()
 
@@ -422,11 +428,6 @@ def article_files(folder: Path) -> list[ArticleFile]:
         )
         for parts, directory, link in found
     ]
-
-
-def article_paths(folder: Path) -> Iterator[Path]:
-    """The article files below `folder`, sorted (see `article_files`)."""
-    return (item.path for item in article_files(folder))
 
 
 def discover(paths: Iterable[Path]) -> list[ArticleFile]:

@@ -17,7 +17,6 @@ there; anything else is a bug, and comes back as its traceback.
 
 from __future__ import annotations
 
-import fcntl
 import mmap
 import os
 import pickle
@@ -31,6 +30,11 @@ from contextlib import suppress
 from typing import Generic, TypeVar
 
 from annotate.errors import AnnotateError
+
+try:  # POSIX only: elsewhere nothing is forked (`can_fork`), and pipes keep their size.
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -80,7 +84,7 @@ class Child(Generic[T]):
         self._shown = 0
         read_end, write_end = os.pipe()
         # A result of megabytes crosses in a few writes, not one per 64 KiB (a context switch each).
-        with suppress(OSError, AttributeError):
+        with suppress(OSError, AttributeError):  # Linux only (F_SETPIPE_SZ); and the size is capped
             fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
         parent = os.getpid()
         try:
@@ -243,17 +247,20 @@ class SharedSizes:
         self._memory.close()
 
 
-# What a child keeps to its end (`keep_to_exit`).
+# What a child keeps to its end (`keep_to_exit`), and whether this process is one.
 _KEPT: list[object] = []
+_IN_CHILD = False
 
 
 def keep_to_exit(value: object) -> None:
     """In a child, keep `value` alive to the end: it leaves by `os._exit`, which drops all its memory at once.
 
     Freed one by one before the result is sent, a few hundred thousand
-    objects only delay it (0.03 s for the benchmark's spans).
+    objects only delay it (0.03 s for the benchmark's spans). Elsewhere (work
+    done in this process) nothing is kept: `value` is freed as usual.
     """
-    _KEPT.append(value)
+    if _IN_CHILD:
+        _KEPT.append(value)
 
 
 def start_children(works: Sequence[Callable[[Report], T]]) -> list[Child[T]]:
@@ -283,6 +290,8 @@ def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
 
 def _run_child(work: Callable[[Report], object], pipe: int, shared: mmap.mmap) -> None:  # pragma: no cover
     """The child's whole life: do the work, send the outcome, leave without cleaning up the parent's state."""
+    global _IN_CHILD
+    _IN_CHILD = True
     status = 0
     try:
         done = 0

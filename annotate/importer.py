@@ -27,8 +27,7 @@ import yaml
 
 from annotate.corpus import (
     BYLINE,
-    article_id_for,
-    article_paths,
+    article_files,
     decode_article_bytes,
     drop_boilerplate,
     extract_plain_metadata,
@@ -672,8 +671,8 @@ def existing_articles(corpus: Path) -> list[ExistingArticle]:
     found: list[ExistingArticle] = []
     if not corpus.is_dir():
         return found
-    for path in article_paths(corpus):
-        article_id = article_id_for(path, corpus)
+    for item in article_files(corpus):
+        path, article_id = item.path, item.article_id
         try:
             text = (
                 decode_article_bytes(path.read_bytes(), str(path)).replace("\r\n", "\n").replace("\r", "\n")

@@ -465,13 +465,8 @@ class _FileState:
     labels: LabelSchema | None = None
     # The article run: (article id as read, body hash, interned id, body to check texts against,
     # skip reason, the ids of the article's spans by (start, end)).
-    run: tuple[str | None, str | None, str, str | None, object | None, dict[tuple[int, int], int]] = (
-        None,
-        None,
-        "",
-        None,
-        None,
-        {},
+    run: tuple[str | None, str | None, str, str | None, object | None, dict[tuple[int, int], int]] = field(
+        default_factory=lambda: (None, None, "", None, None, {})
     )
 
 
@@ -704,7 +699,7 @@ class _Loader:
         self.trim()
         units = self.units
         self.unsent = [units.uid_of]
-        units.uid_of = {}  # rebuilt from unit_keys where it is merged: not worth its pickling
+        units.uid_of = {}  # not sent: the merging process looks their spans up in its own tables
         paragraphs = text_hashes = None
         if self.unchecked:
             # A forked child has this process's hash secret: the parent hashes the articles'

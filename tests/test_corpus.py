@@ -172,3 +172,20 @@ def test_a_walked_corpus_gives_the_paths_order_and_ids_of_a_path_by_path_walk(
     monkeypatch.chdir(tmp_path)
     relative = [(str(item.path), item.article_id) for item in discover([Path("corpus")])]
     assert relative == _walked_as_before(Path("corpus"))
+
+
+def test_a_relative_corpus_is_resolved_where_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same relative name in two working directories is two corpora: a link's id
+    # is its target's place in the corpus found now, not in the one found first.
+    for name in ("first", "second"):
+        corpus = tmp_path / name / "corpus"
+        (corpus / ".drafts").mkdir(parents=True)
+        (corpus / ".drafts" / "x.md").write_text(f"Draft in {name}.", encoding="utf-8")
+        (corpus / "link.md").symlink_to(corpus / ".drafts" / "x.md")
+    for name in ("first", "second"):
+        monkeypatch.chdir(tmp_path / name)
+        [item] = discover([Path("corpus")])
+        assert item.article_id == ".drafts/x"
+        assert item.load().body == f"Draft in {name}."

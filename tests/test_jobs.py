@@ -848,3 +848,36 @@ def test_segments_come_in_the_order_of_one_process(tmp_path: Path, forks: Forks)
     assert annotate.units.reading_parts(annotate.units.event_files(paths), 2)[0][0].stop
     assert list(alone.segments) == [(1, "gen-00001"), (0, "gen-00000")]
     assert list(shared.segments) == list(alone.segments)
+
+
+def test_a_child_keeps_what_it_is_told_to_until_it_exits_and_this_process_keeps_nothing() -> None:
+    import weakref
+
+    class Spans:
+        """Stands for what a child's reading leaves unsent."""
+
+    spans = Spans()
+    freed = weakref.ref(spans)
+    annotate.forked.keep_to_exit(spans)  # in this process: kept by nobody
+    del spans
+    assert freed() is None
+
+    def work(report: annotate.forked.Report) -> int:
+        annotate.forked.keep_to_exit(Spans())
+        return len(annotate.forked._KEPT)
+
+    assert annotate.forked.Child(work).result() == 1
+    assert annotate.forked._KEPT == []
+
+
+def test_the_package_imports_and_forks_where_there_is_no_fcntl() -> None:
+    # fcntl is POSIX only (Windows has none); it only enlarges the result pipe here.
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "import annotate.cli, annotate.forked\n"
+        "child = annotate.forked.Child(lambda report: 'sent back')\n"
+        "print(child.result())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "sent back"
