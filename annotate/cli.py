@@ -546,24 +546,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"annotate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--annotations",
-        type=Path,
-        default=Path("annotations"),
-        metavar="DIR",
-        help="annotation folder (default ./annotations)",
-    )
-    common.add_argument(
-        "--schema",
-        type=Path,
-        metavar="FILE",
-        help="label schema (default schemas/credibility.yaml)",
-    )
+    def common() -> argparse.ArgumentParser:
+        """--annotations and --schema, made anew for each command.
+
+        A parent parser's options are the same objects in every command built
+        from it, and `set_defaults` on one command changes an option's default
+        in place: shared, validate's `annotations=None` became every
+        command's, and `annotate open corpus/` had no annotation folder.
+        """
+        options = argparse.ArgumentParser(add_help=False)
+        options.add_argument(
+            "--annotations",
+            type=Path,
+            default=Path("annotations"),
+            metavar="DIR",
+            help="annotation folder (default ./annotations)",
+        )
+        options.add_argument(
+            "--schema",
+            type=Path,
+            metavar="FILE",
+            help="label schema (default schemas/credibility.yaml)",
+        )
+        return options
 
     open_ = commands.add_parser(
         "open",
-        parents=[common],
+        parents=[common()],
         help="annotate articles in the terminal",
         description=(
             "Open one article in the annotate screen, or a corpus folder on the corpus screen "
@@ -591,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser(
         "validate",
-        parents=[common],
+        parents=[common()],
         help="check schema, articles and annotation files",
         description="Check the schema, the articles and every annotation file. Exit 0 when clean, 1 when problems are found.",
     )
@@ -752,7 +761,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     import_labels = commands.add_parser(
         "import-labels",
-        parents=[common, doccano],
+        parents=[common(), doccano],
         help="bring labels from Prodigy, doccano or Label Studio in as an annotator's events",
         description=(
             "Import a Prodigy (JSONL), doccano (sequence labelling JSONL) or Label Studio (JSON export) file "
@@ -780,7 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        parents=[common, doccano],
+        parents=[common(), doccano],
         help="write the labelled dataset (JSONL, CSV) or Prodigy, doccano, Label Studio files",
         description=(
             "Write one record per claim with its final label (gold, else majority, else the single "

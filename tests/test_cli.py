@@ -180,3 +180,28 @@ def test_output_piped_into_head_stops_quietly(corpus: Path, tmp_path: Path) -> N
     result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.count("\n") == 1 and "bob.jsonl:1:" in result.stdout
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_open_without_annotations_reads_the_annotations_folder_here(seed: Path, tmp_path: Path) -> None:
+    # The set-up command gives no --annotations: the log is ./annotations/<annotator>.jsonl.
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "alice.jsonl").write_text("not an event\n", encoding="utf-8")
+    result = run("open", str(seed), "--annotator", "alice", cwd=tmp_path)
+    assert_one_line_error(result, str(Path("annotations") / "alice.jsonl"), "fix or remove the line")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["open", "corpus/"], Path("annotations")),
+        (
+            ["import-labels", "tasks.jsonl", "--format", "prodigy", "--annotator", "alice"],
+            Path("annotations"),
+        ),
+        (["validate"], None),  # not given: a corpus can be checked without annotations
+    ],
+)
+def test_each_command_has_its_own_annotations_default(command: list[str], expected: Path | None) -> None:
+    from annotate.cli import build_parser
+
+    assert build_parser().parse_args(command).annotations == expected
