@@ -73,7 +73,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, islice
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -704,11 +703,11 @@ class _Loader:
         if self.unchecked:
             # A forked child has this process's hash secret: the parent hashes the articles'
             # text at each span alike (`holds`), and no copy of every claim's text is sent.
-            text_hashes = array("q", map(hash, map(itemgetter(1), units.info)))
+            text_hashes = array("q", map(hash, map(operator.itemgetter(1), units.info)))
         if self.articles is not None or self.unchecked:
             # With the articles, a span's text and body hash are the article's (the fold
             # checked them, or `holds` will): only the paragraph is sent.
-            paragraphs = list(map(itemgetter(0), units.info))
+            paragraphs = list(map(operator.itemgetter(0), units.info))
             self.unsent += [units.info, units.bodies]
             units.info = []
             units.bodies = {}  # the merging process has the articles
